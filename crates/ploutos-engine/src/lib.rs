@@ -6,4 +6,4 @@
 //! loop, portfolio, risk manager and paper broker build on these.
 
 pub mod bars;
-// pub mod consensus;
+pub mod consensus;
