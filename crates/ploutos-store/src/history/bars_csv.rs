@@ -8,7 +8,7 @@ use crate::history::bar_file::{BarFormat, BarReadOptions};
 use crate::history::columns::{self, find, normalise};
 use crate::history::error::{HistoryError, Position};
 use crate::history::num::{parse_f64, parse_timestamp, parse_u64};
-use crate::history::sniff::{header_text, is_data_row, line_of, next_record, open_csv};
+use crate::history::sniff::{header_text, is_data_row, locate, mark, next_record, open_csv, Mark};
 
 /// Where each field of a bar is, and what the columns are called in messages.
 struct Layout {
@@ -145,19 +145,28 @@ pub(crate) fn read<R: Read>(
         Layout::from_header(&record, file)?
     };
     let mut bars = Vec::new();
-    let mut previous: Option<(Timestamp, Position)> = None;
+    let mut previous: Option<(Timestamp, Mark)> = None;
     let mut pending = headerless;
     loop {
         if !pending && !next_record(&mut csv, &mut record, file)? {
             break;
         }
         pending = false;
-        let at = line_of(&record);
-        let bar = parse_row(&record, &layout, options, file, at)?;
-        if let Some((prev, prev_at)) = previous {
-            check_order(file, bar.time(), at, prev, prev_at)?;
+        let here = mark(&record);
+        let bar = parse_row(&record, &layout, options, file, Position::Line(0))
+            .map_err(|e| e.at(locate(&csv, here)))?;
+        if let Some((prev, prev_mark)) = previous {
+            if bar.time() <= prev {
+                check_order(
+                    file,
+                    bar.time(),
+                    locate(&csv, here),
+                    prev,
+                    locate(&csv, prev_mark),
+                )?;
+            }
         }
-        previous = Some((bar.time(), at));
+        previous = Some((bar.time(), here));
         bars.push(bar);
     }
     if bars.is_empty() {

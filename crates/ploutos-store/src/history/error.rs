@@ -183,6 +183,18 @@ impl HistoryError {
         }
     }
 
+    /// The same error placed at `position` (row-level variants only).
+    pub(crate) fn at(mut self, position: Position) -> Self {
+        match &mut self {
+            HistoryError::BadValue { at, .. }
+            | HistoryError::ShortRow { at, .. }
+            | HistoryError::BadBar { at, .. }
+            | HistoryError::BadTrade { at, .. } => *at = position,
+            _ => {}
+        }
+        self
+    }
+
     pub(crate) fn parquet(file: &str, message: impl fmt::Display) -> Self {
         HistoryError::Parquet {
             file: file.to_string(),

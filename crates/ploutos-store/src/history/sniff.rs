@@ -1,5 +1,6 @@
 //! Opening a CSV stream: delimiter detection, header detection, file-kind detection.
 
+use std::collections::VecDeque;
 use std::io::{Chain, Cursor, Read};
 
 use crate::history::error::{HistoryError, Position};
@@ -9,7 +10,103 @@ use crate::history::num::parse_timestamp;
 const PREFIX_LIMIT: usize = 64 * 1024;
 
 /// A CSV reader over the whole stream (the sniffed prefix chained with the rest).
-pub(crate) type CsvReader<R> = csv::Reader<Chain<Cursor<Vec<u8>>, R>>;
+pub(crate) type CsvReader<R> = csv::Reader<LineTracker<Chain<Cursor<Vec<u8>>, R>>>;
+
+/// Bytes handed to the CSV parser per read; the tracker keeps the last few such segments.
+const SEGMENT: usize = 64 * 1024;
+const KEPT_SEGMENTS: usize = 4;
+
+/// Passes bytes through to the CSV parser and remembers enough to turn a record's byte
+/// offset into a text-editor line number (the CSV parser's own count skips blank lines).
+/// Costs a copy of the bytes and a newline count; nothing per row.
+pub(crate) struct LineTracker<R> {
+    inner: R,
+    segments: VecDeque<Segment>,
+    consumed: u64,
+    newlines: u64,
+}
+
+struct Segment {
+    start: u64,
+    newlines_before: u64,
+    data: Vec<u8>,
+}
+
+impl<R: Read> Read for LineTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            let mut seg = if self.segments.len() >= KEPT_SEGMENTS {
+                self.segments
+                    .pop_front()
+                    .map(|s| s.data)
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            seg.clear();
+            seg.extend_from_slice(&buf[..n]);
+            let lines = seg.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.segments.push_back(Segment {
+                start: self.consumed,
+                newlines_before: self.newlines,
+                data: seg,
+            });
+            self.consumed += n as u64;
+            self.newlines += lines;
+        }
+        Ok(n)
+    }
+}
+
+impl<R> LineTracker<R> {
+    /// The 1-based line of a byte offset still in the kept segments.
+    fn line_at(&self, byte: u64) -> Option<u64> {
+        let seg = self
+            .segments
+            .iter()
+            .find(|s| s.start <= byte && byte <= s.start + s.data.len() as u64)?;
+        let mut upto = usize::try_from(byte - seg.start).ok()?;
+        // The parser's offset is where it began looking, before any blank lines it skipped.
+        while seg
+            .data
+            .get(upto)
+            .is_some_and(|&b| b == b'\n' || b == b'\r')
+        {
+            upto += 1;
+        }
+        let within = seg
+            .data
+            .get(..upto)?
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        Some(seg.newlines_before + within + 1)
+    }
+}
+
+/// Where a record starts: its byte offset and the CSV parser's line (a fallback).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    byte: u64,
+    line: u64,
+}
+
+/// The mark of a record just read.
+#[inline]
+pub(crate) fn mark(record: &csv::ByteRecord) -> Mark {
+    record
+        .position()
+        .map_or(Mark { byte: 0, line: 0 }, |p| Mark {
+            byte: p.byte(),
+            line: p.line(),
+        })
+}
+
+/// The text-editor line of a record (only computed for error messages).
+pub(crate) fn locate<R: Read>(csv: &CsvReader<R>, m: Mark) -> Position {
+    Position::Line(csv.get_ref().line_at(m.byte).unwrap_or(m.line))
+}
 
 /// Reads the first line (at most 64 KiB), picks the delimiter from it (`,`, `;` or tab,
 /// whichever occurs most, `,` on a tie), and returns a CSV reader positioned at the start.
@@ -41,7 +138,13 @@ pub(crate) fn open_csv<R: Read>(mut reader: R, file: &str) -> Result<CsvReader<R
         .flexible(true)
         .trim(csv::Trim::All)
         .delimiter(delimiter)
-        .from_reader(Cursor::new(prefix).chain(reader)))
+        .buffer_capacity(SEGMENT)
+        .from_reader(LineTracker {
+            inner: Cursor::new(prefix).chain(reader),
+            segments: VecDeque::with_capacity(KEPT_SEGMENTS),
+            consumed: 0,
+            newlines: 0,
+        }))
 }
 
 fn pick_delimiter(line: &[u8]) -> u8 {
@@ -56,34 +159,39 @@ fn pick_delimiter(line: &[u8]) -> u8 {
     }
 }
 
-/// Reads the next record; `Ok(false)` at the end of the stream.
+/// Reads the next record, skipping lines of only whitespace; `Ok(false)` at the end of the
+/// stream.
 #[inline]
 pub(crate) fn next_record<R: Read>(
     reader: &mut CsvReader<R>,
     record: &mut csv::ByteRecord,
     file: &str,
 ) -> Result<bool, HistoryError> {
-    reader
-        .read_byte_record(record)
-        .map_err(|e| csv_error(e, file))
+    loop {
+        let more = reader.read_byte_record(record).map_err(|e| {
+            let m = e.position().map(|p| Mark {
+                byte: p.byte(),
+                line: p.line(),
+            });
+            let at = m.map(|m| locate(reader, m));
+            csv_error(e, file, at)
+        })?;
+        let blank = record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty);
+        if !more || !blank {
+            return Ok(more);
+        }
+    }
 }
 
-fn csv_error(e: csv::Error, file: &str) -> HistoryError {
-    let line = e.position().map_or(0, |p| p.line());
+fn csv_error(e: csv::Error, file: &str, at: Option<Position>) -> HistoryError {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => HistoryError::io(file, io),
         other => HistoryError::Csv {
             file: file.to_string(),
-            at: Position::Line(line),
+            at: at.unwrap_or(Position::Line(0)),
             message: format!("{other:?}"),
         },
     }
-}
-
-/// The 1-based line a record starts on.
-#[inline]
-pub(crate) fn line_of(record: &csv::ByteRecord) -> Position {
-    Position::Line(record.position().map_or(0, |p| p.line()))
 }
 
 /// Whether the first record is data rather than a header: its first cell reads as a

@@ -8,7 +8,9 @@ use crate::history::bars_csv::not_a_number;
 use crate::history::columns::{self, find, normalise};
 use crate::history::error::{HistoryError, Position};
 use crate::history::num::{parse_bool, parse_f64, parse_timestamp, parse_u64};
-use crate::history::sniff::{header_text, is_data_row, line_of, next_record, open_csv, strip_bom};
+use crate::history::sniff::{
+    header_text, is_data_row, locate, mark, next_record, open_csv, strip_bom, Mark,
+};
 use crate::history::trade_file::TradeFormat;
 
 /// How a row says who the aggressor was.
@@ -126,27 +128,28 @@ pub(crate) fn read<R: Read>(
         Layout::from_header(&record, file)?
     };
     let mut trades = Vec::new();
-    let mut previous: Option<(Timestamp, Position)> = None;
+    let mut previous: Option<(Timestamp, Mark)> = None;
     let mut pending = headerless;
     loop {
         if !pending && !next_record(&mut csv, &mut record, file)? {
             break;
         }
         pending = false;
-        let at = line_of(&record);
-        let trade = parse_row(&record, &layout, file, at)?;
-        if let Some((prev, prev_at)) = previous {
+        let here = mark(&record);
+        let trade = parse_row(&record, &layout, file, Position::Line(0))
+            .map_err(|e| e.at(locate(&csv, here)))?;
+        if let Some((prev, prev_mark)) = previous {
             if trade.time() < prev {
                 return Err(HistoryError::OutOfOrder {
                     file: file.to_string(),
-                    at,
+                    at: locate(&csv, here),
                     time: trade.time(),
-                    previous_at: prev_at,
+                    previous_at: locate(&csv, prev_mark),
                     previous: prev,
                 });
             }
         }
-        previous = Some((trade.time(), at));
+        previous = Some((trade.time(), here));
         trades.push(trade);
     }
     if trades.is_empty() {
