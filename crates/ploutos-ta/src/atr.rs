@@ -1,9 +1,13 @@
 //! Average true range, Wilder's smoothing (TA-Lib `ATR`).
 //!
 //! Lookback `n` (one bar for the first true range, then `n` true ranges). The seed is the
-//! mean of the true ranges of bars `1..=n` (summed from 0.0, divided by `n`); then
-//! `atr = atr * (n - 1); atr += tr; atr /= n` as three operations, like TA-Lib. With
-//! `n == 1` TA-Lib returns the plain true range, and so does this.
+//! mean of the true ranges of bars `1..=n` (summed from 0.0, divided by `n`). Then, as in
+//! TA-Lib 0.8 (older releases did `atr = (atr * (n-1) + tr) / n` in three steps):
+//! `wBeta = (n - 1) / n`, `wAlpha = 1 - wBeta` and
+//! `atr = fma(wBeta, atr, wAlpha * tr)` — one fused multiply-add over the product
+//! `wAlpha * tr`, which is how the `ta-lib` 0.8 wheel evaluates
+//! `wAlpha * tr + wBeta * atr` (confirmed bit for bit by the fixtures). With `n == 1` the
+//! output is the plain true range.
 //!
 //! (Note that ADX/DI use a *different* Wilder form, `prev - prev / n + x`; see
 //! [`crate::Dmi`].)
@@ -20,7 +24,8 @@ pub struct Atr {
     period: usize,
     lookback: usize,
     n: f64,
-    n1: f64,
+    w_beta: f64,
+    w_alpha: f64,
     prev_close: f64,
     sum: f64,
     atr: f64,
@@ -36,7 +41,8 @@ impl Atr {
             period,
             lookback: period,
             n: period as f64,
-            n1: (period - 1) as f64,
+            w_beta: (period - 1) as f64 / period as f64,
+            w_alpha: 1.0 - (period - 1) as f64 / period as f64,
             prev_close: 0.0,
             sum: 0.0,
             atr: 0.0,
@@ -74,9 +80,7 @@ impl Atr {
             self.atr = self.sum / self.n;
             self.seen += 1;
         } else {
-            self.atr *= self.n1;
-            self.atr += tr;
-            self.atr /= self.n;
+            self.atr = self.w_beta.mul_add(self.atr, self.w_alpha * tr);
         }
         self.out = Some(self.atr);
         self.out
@@ -111,6 +115,9 @@ mod tests {
         assert_eq!(a.update(10.0, 9.0, 9.5), None);
         assert_eq!(a.update(10.0, 9.0, 9.5), None); // tr 1
         assert_eq!(a.update(11.0, 9.0, 10.0), Some(1.5)); // tr 2
-        assert_eq!(a.update(10.0, 10.0, 10.0), Some(0.75)); // tr 0
+        assert_eq!(
+            a.update(10.0, 10.0, 10.0),
+            Some(0.5f64.mul_add(1.5, 0.5 * 0.0))
+        ); // tr 0
     }
 }

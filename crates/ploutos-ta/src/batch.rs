@@ -10,7 +10,7 @@ use ploutos_core::Timestamp;
 
 use crate::bbands::bands;
 use crate::error::{check_len, check_multiplier, check_period, TaError};
-use crate::rsi::rsi_value;
+use crate::rsi::{rsi_value, split};
 use crate::trange::true_range;
 use crate::var::shifted_var_slice;
 use crate::{Adx, Dmi, Macd, MinusDi, Obv, PlusDi, Roc, Sma, StdDev, Stoch, TrueRange, Vwap, Wma};
@@ -104,48 +104,41 @@ pub fn ema(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let mut prev = sum / period as f64;
     out[period - 1] = prev;
     for (o, &v) in out[period..].iter_mut().zip(&x[period..]) {
-        prev = (v - prev) * k + prev;
+        prev = (v - prev).mul_add(k, prev);
         *o = prev;
     }
     Ok(out)
 }
 
-/// Wilder RSI (`talib.RSI`), tight loop.
+/// Wilder RSI (`talib.RSI`), tight loop (TA-Lib 0.8 arithmetic, see [`crate::Rsi`]).
 pub fn rsi(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let period = check_period("RSI", "period", period, 2)?;
     let mut out = nan_vec(x.len());
     if x.len() <= period {
         return Ok(out);
     }
-    let n = period as f64;
+    let inv = 1.0 / period as f64;
     let n1 = (period - 1) as f64;
     let mut gain = 0.0;
     let mut loss = 0.0;
     for w in x[..=period].windows(2) {
-        let d = w[1] - w[0];
-        if d < 0.0 {
-            loss -= d;
-        } else {
-            gain += d;
-        }
+        let (g, l) = split(w[1] - w[0]);
+        gain += g;
+        loss += l;
     }
-    loss /= n;
-    gain /= n;
+    loss *= inv;
+    gain *= inv;
     out[period] = rsi_value(gain, loss);
     let mut prev = x[period];
     for (o, &v) in out[period + 1..].iter_mut().zip(&x[period + 1..]) {
-        let d = v - prev;
+        let (g, l) = split(v - prev);
         prev = v;
         loss *= n1;
         gain *= n1;
-        // Branch-free form of TA-Lib's `if d < 0 { loss -= d } else { gain += d }`:
-        // subtracting +0.0 from / adding +0.0 to a non-negative running average leaves it
-        // bit-identical, and a NaN change still lands in `gain` as in TA-Lib.
-        let neg = d < 0.0;
-        loss -= if neg { d } else { 0.0 };
-        gain += if neg { 0.0 } else { d };
-        loss /= n;
-        gain /= n;
+        gain += g;
+        loss += l;
+        loss *= inv;
+        gain *= inv;
         *o = rsi_value(gain, loss);
     }
     Ok(out)
@@ -184,8 +177,8 @@ pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize) -> Result<MacdSe
     let mut sig = 0.0;
     sig += macd_v;
     for &v in &x[slow..=lookback] {
-        pf = (v - pf) * fk + pf;
-        ps = (v - ps) * sk + ps;
+        pf = (v - pf).mul_add(fk, pf);
+        ps = (v - ps).mul_add(sk, ps);
         macd_v = pf - ps;
         sig += macd_v;
     }
@@ -200,10 +193,10 @@ pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize) -> Result<MacdSe
         .zip(&mut s[tail..])
         .zip(&mut h[tail..])
     {
-        pf = (v - pf) * fk + pf;
-        ps = (v - ps) * sk + ps;
+        pf = (v - pf).mul_add(fk, pf);
+        ps = (v - ps).mul_add(sk, ps);
         let mv = pf - ps;
-        sig = (mv - sig) * gk + sig;
+        sig = (mv - sig).mul_add(gk, sig);
         *mo = mv;
         *so = sig;
         *ho = mv - sig;
@@ -295,7 +288,8 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         return Ok(out);
     }
     let n = period as f64;
-    let n1 = (period - 1) as f64;
+    let w_beta = (period - 1) as f64 / n;
+    let w_alpha = 1.0 - w_beta;
     let mut sum = 0.0;
     for i in 1..=period {
         sum += true_range(high[i], low[i], close[i - 1]);
@@ -311,9 +305,7 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         .zip(start..)
     {
         let tr = true_range(h, l, pc);
-        a *= n1;
-        a += tr;
-        a /= n;
+        a = w_beta.mul_add(a, w_alpha * tr);
         *o = a;
     }
     Ok(out)

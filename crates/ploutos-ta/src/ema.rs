@@ -2,8 +2,9 @@
 //!
 //! `k = 2 / (n + 1)`; the first output (index `n - 1`, the lookback) is the SMA of the
 //! first `n` values (summed from 0.0 in order, then divided by `n`); afterwards
-//! `ema = (x - ema) * k + ema` — exactly that operation order, which is what makes the
-//! result bit-identical to TA-Lib.
+//! `ema = fma(x - ema, k, ema)` — TA-Lib writes `((x - ema) * k) + ema`, and the 0.8 C
+//! library in the `ta-lib` wheel evaluates it as one fused multiply-add (`f64::mul_add`,
+//! a single rounding); the reference fixtures confirm it bit for bit.
 
 use crate::error::{check_period, TaError};
 use crate::impl_indicator;
@@ -56,7 +57,7 @@ impl Ema {
             }
             self.prev = self.sum / self.period as f64;
         } else {
-            self.prev = (x - self.prev) * self.k + self.prev;
+            self.prev = (x - self.prev).mul_add(self.k, self.prev);
         }
         self.out = Some(self.prev);
         self.out
@@ -84,7 +85,7 @@ mod tests {
         assert_eq!(e.update(1.0), None);
         assert_eq!(e.update(2.0), None);
         assert_eq!(e.update(3.0), Some(2.0));
-        assert_eq!(e.update(4.0), Some((4.0 - 2.0) * 0.5 + 2.0));
+        assert_eq!(e.update(4.0), Some((4.0f64 - 2.0).mul_add(0.5, 2.0)));
     }
 
     #[test]

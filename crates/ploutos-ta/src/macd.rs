@@ -9,7 +9,8 @@
 //!   the same series as `EMA(fast)` for the first few hundred bars;
 //! * the signal EMA is seeded with the SMA of the first `signal` MACD values (summed from
 //!   0.0 as they are produced), and the first output is on the bar of that seed;
-//! * each EMA step is `(x - prev) * k + prev` with `k = 2 / (period + 1)`;
+//! * each EMA step is `fma(x - prev, k, prev)` with `k = 2 / (period + 1)` (one fused
+//!   multiply-add, as in TA-Lib 0.8, see [`crate::Ema`]);
 //!   `hist = macd - signal`.
 
 use crate::error::{check_period, TaError};
@@ -98,8 +99,8 @@ impl Macd {
             self.prev_slow = self.slow_sum / self.slow as f64;
             self.prev_fast = self.fast_sum / self.fast as f64;
         } else {
-            self.prev_fast = (x - self.prev_fast) * self.fast_k + self.prev_fast;
-            self.prev_slow = (x - self.prev_slow) * self.slow_k + self.prev_slow;
+            self.prev_fast = (x - self.prev_fast).mul_add(self.fast_k, self.prev_fast);
+            self.prev_slow = (x - self.prev_slow).mul_add(self.slow_k, self.prev_slow);
             self.seen += 1;
         }
         let macd = self.prev_fast - self.prev_slow;
@@ -111,7 +112,7 @@ impl Macd {
             self.sig_sum += macd;
             self.prev_signal = self.sig_sum / self.signal as f64;
         } else {
-            self.prev_signal = (macd - self.prev_signal) * self.signal_k + self.prev_signal;
+            self.prev_signal = (macd - self.prev_signal).mul_add(self.signal_k, self.prev_signal);
         }
         self.out = Some(MacdOutput {
             macd,

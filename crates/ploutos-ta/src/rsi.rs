@@ -1,25 +1,27 @@
 //! Relative strength index, Wilder's smoothing (TA-Lib `RSI`).
 //!
-//! Lookback `n`. Over bars `1..=n` the gains and losses (`x[t] - x[t-1]`; a change of
-//! exactly 0 counts as a gain of 0) are summed from 0.0 and divided by `n`; then each bar
-//! `avg = avg * (n - 1); avg += gain (or avg -= change for a loss); avg /= n` — three
-//! separate operations, as in TA-Lib.
+//! Lookback `n`. This follows TA-Lib **0.8** (the C library in the `ta-lib` 0.8 wheel the
+//! fixtures come from), which changed RSI in three ways (TA-Lib issues #253, #410, #480):
 //!
-//! Output: `100 * (avgGain / (avgGain + avgLoss))` — TA-Lib's form, not
-//! `100 - 100 / (1 + RS)` — and **0** (not 50, not NaN) whenever `avgGain + avgLoss` is
-//! "zero" in TA-Lib's sense, `TA_IS_ZERO`: `-1e-8 < x < 1e-8`. So a flat series gives
-//! RSI 0, and so does a series whose average moves are below 1e-8 (e.g. tiny-priced
-//! assets quoted in BTC/ETH with very small moves).
+//! * the change `d = x[t] - x[t-1]` is split branch-free: `gain = d > 0 ? d : 0`,
+//!   `loss = gain - d` (so a change of 0 adds +0 to both);
+//! * seed: gains and losses of bars `1..=n` summed from 0.0, then multiplied by
+//!   `inv = 1.0 / n` (not divided by `n`); afterwards, per bar,
+//!   `avg = avg * (n - 1); avg += gain (or loss); avg *= inv` — separate roundings, no
+//!   fused multiply-add (unlike EMA/ATR in the same library);
+//! * output `100 * (avgGain / (avgGain + avgLoss))` when that sum is `> 0`, else **50**
+//!   (older TA-Lib returned 0 whenever the sum was within 1e-8 of zero, which zeroed the
+//!   RSI of small-priced instruments). A NaN sum also gives 50, as in TA-Lib.
 
 use crate::error::{check_period, TaError};
-use crate::{impl_indicator, ta_is_zero};
+use crate::impl_indicator;
 
 /// Wilder RSI over `period` changes (2..=100000).
 #[derive(Clone, Debug)]
 pub struct Rsi {
     period: usize,
     lookback: usize,
-    n: f64,
+    inv: f64,
     n1: f64,
     gain: f64,
     loss: f64,
@@ -28,15 +30,22 @@ pub struct Rsi {
     out: Option<f64>,
 }
 
-/// The RSI value from the averages, with TA-Lib's zero guard.
+/// The RSI value from the averages, with TA-Lib 0.8's guard (50 unless the sum is > 0).
 #[inline(always)]
 pub(crate) fn rsi_value(gain: f64, loss: f64) -> f64 {
     let t = gain + loss;
-    if !ta_is_zero(t) {
+    if t > 0.0 {
         100.0 * (gain / t)
     } else {
-        0.0
+        50.0
     }
+}
+
+/// TA-Lib 0.8's branch-free split of a change into (gain, loss).
+#[inline(always)]
+pub(crate) fn split(d: f64) -> (f64, f64) {
+    let g = if d > 0.0 { d } else { 0.0 };
+    (g, g - d)
 }
 
 impl Rsi {
@@ -47,7 +56,7 @@ impl Rsi {
         Ok(Rsi {
             period,
             lookback: period,
-            n: period as f64,
+            inv: 1.0 / period as f64,
             n1: (period - 1) as f64,
             gain: 0.0,
             loss: 0.0,
@@ -57,10 +66,11 @@ impl Rsi {
         })
     }
 
-    /// Whether the latest RSI is TA-Lib's "no movement" 0: average gain plus average loss
-    /// within `TA_IS_ZERO` (1e-8) of zero, where TA-Lib outputs 0 rather than a ratio.
+    /// Whether the latest RSI is TA-Lib's "no movement" value: average gain plus average
+    /// loss not above 0, where TA-Lib 0.8 outputs the neutral 50 rather than a ratio
+    /// (TA-Lib before 0.8 output 0 there, and used a 1e-8 band instead of `> 0`).
     pub fn is_flat(&self) -> bool {
-        self.out.is_some() && ta_is_zero(self.gain + self.loss)
+        self.out.is_some() && !(self.gain + self.loss > 0.0)
     }
 
     /// The period.
@@ -77,37 +87,26 @@ impl Rsi {
             self.seen = 1;
             return None;
         }
-        let d = x - self.prev;
+        let (g, l) = split(x - self.prev);
         self.prev = x;
         if seen < self.period {
-            if d < 0.0 {
-                self.loss -= d;
-            } else {
-                self.gain += d;
-            }
+            self.gain += g;
+            self.loss += l;
             self.seen += 1;
             return None;
         }
         if seen == self.period {
-            if d < 0.0 {
-                self.loss -= d;
-            } else {
-                self.gain += d;
-            }
-            self.loss /= self.n;
-            self.gain /= self.n;
+            self.gain += g;
+            self.loss += l;
             self.seen += 1;
         } else {
             self.loss *= self.n1;
             self.gain *= self.n1;
-            if d < 0.0 {
-                self.loss -= d;
-            } else {
-                self.gain += d;
-            }
-            self.loss /= self.n;
-            self.gain /= self.n;
+            self.gain += g;
+            self.loss += l;
         }
+        self.loss *= self.inv;
+        self.gain *= self.inv;
         self.out = Some(rsi_value(self.gain, self.loss));
         self.out
     }
@@ -129,13 +128,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flat_series_is_zero() {
+    fn flat_series_is_fifty() {
         let mut r = Rsi::new(3).unwrap();
         let mut last = None;
         for _ in 0..10 {
             last = r.update(5.0);
         }
-        assert_eq!(last, Some(0.0));
+        assert_eq!(last, Some(50.0));
     }
 
     #[test]

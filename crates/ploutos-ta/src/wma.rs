@@ -6,7 +6,11 @@
 //! sum) and `periodSub` (the plain sum); per bar `periodSub += x; periodSub -= trailing;
 //! periodSum += x * n; out = periodSum / divider; periodSum -= periodSub`, where
 //! `trailing` is the value that left the window on the *previous* bar (0.0 on the first
-//! output). With `n == 1` TA-Lib copies the input, and so does this.
+//! output). With `n == 1` TA-Lib copies the input, and so does this. New in TA-Lib 0.8
+//! (and confirmed bit for bit by the fixtures): the divider is computed in `f64`
+//! (`n * (n + 1) / 2.0`), and every `8 * n` outputs both totals are rebuilt from the
+//! window (oldest first, weights 1..n; TA-Lib issue #254's drift fix) — an O(n) step every
+//! `8n` bars, so O(1) amortised, reading the ring buffer without allocating.
 
 use crate::error::{check_period, TaError};
 use crate::impl_indicator;
@@ -21,6 +25,7 @@ pub struct Wma {
     period_sum: f64,
     period_sub: f64,
     trailing: f64,
+    since_reseed: usize,
     ring: Ring,
     seen: usize,
     out: Option<f64>,
@@ -33,10 +38,11 @@ impl Wma {
         Ok(Wma {
             period,
             lookback: period - 1,
-            divider: ((period * (period + 1)) >> 1) as f64,
+            divider: period as f64 * (period + 1) as f64 / 2.0,
             period_sum: 0.0,
             period_sub: 0.0,
             trailing: 0.0,
+            since_reseed: 8 * period,
             ring: Ring::new(period),
             seen: 0,
             out: None,
@@ -65,6 +71,18 @@ impl Wma {
         self.period_sub += x;
         self.period_sub -= self.trailing;
         self.period_sum += x * self.period as f64;
+        self.since_reseed -= 1;
+        if self.since_reseed == 0 {
+            // TA-Lib 0.8 re-anchors both totals from the window every 8 * period bars.
+            self.since_reseed = 8 * self.period;
+            self.period_sub = 0.0;
+            self.period_sum = 0.0;
+            let (a, b) = self.ring.oldest_first();
+            for (w, &v) in a.iter().chain(b).enumerate() {
+                self.period_sub += v;
+                self.period_sum += v * (w + 1) as f64;
+            }
+        }
         // The oldest value of the current window leaves on the next bar.
         self.trailing = self.ring.oldest();
         let v = self.period_sum / self.divider;
@@ -78,6 +96,7 @@ impl Wma {
         self.period_sum = 0.0;
         self.period_sub = 0.0;
         self.trailing = 0.0;
+        self.since_reseed = 8 * self.period;
         self.ring.clear();
         self.seen = 0;
         self.out = None;
