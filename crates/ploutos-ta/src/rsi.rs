@@ -70,7 +70,9 @@ impl Rsi {
     /// loss not above 0, where TA-Lib 0.8 outputs the neutral 50 rather than a ratio
     /// (TA-Lib before 0.8 output 0 there, and used a 1e-8 band instead of `> 0`).
     pub fn is_flat(&self) -> bool {
-        self.out.is_some() && !(self.gain + self.loss > 0.0)
+        self.out == Some(50.0)
+            && rsi_value(self.gain, self.loss) == 50.0
+            && (self.gain + self.loss).partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
     }
 
     /// The period.

@@ -142,8 +142,6 @@ fn check(
                 st.values += 1;
                 if v.to_bits() != r.to_bits() {
                     st.not_identical += 1;
-                        eprintln!("{stem}/{name}[{i}] first diff");
-                    }
                     let err = (v - r).abs();
                     let rel = if *r == 0.0 { err } else { err / r.abs() };
                     st.max_rel = st.max_rel.max(rel);
