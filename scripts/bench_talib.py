@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Time TA-Lib's RSI/EMA/MACD/BBANDS/ATR on a bar CSV (best of N).
+
+Usage:  python3 scripts/bench_talib.py FILE.csv [--repeat N]
+
+FILE.csv has the columns timestamp,open,high,low,close,volume, e.g. the output of
+`ploutos data synth --bars 5000000 --seed 42 --out FILE.csv` (or, equivalently,
+`cargo run --release -p ploutos-ta --example synth_csv -- 5000000 42 FILE.csv`).
+
+Creates (or reuses) a virtualenv at $PLOUTOS_TALIB_VENV (default
+/tmp/ploutos-talib-venv) with `ta-lib` and numpy, re-executes itself inside it, and
+prints a markdown table of milliseconds per call and bars per second (best of N runs,
+default 5). The timing covers the talib.* call only (the Python wrapper's input checks
+and output allocation included), not the CSV parsing.
+"""
+import os
+import subprocess
+import sys
+import time
+
+VENV = os.environ.get("PLOUTOS_TALIB_VENV", "/tmp/ploutos-talib-venv")
+
+
+def ensure_venv():
+    py = os.path.join(VENV, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+        return
+    if not os.path.exists(py):
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+    subprocess.check_call([py, "-m", "pip", "install", "-q", "ta-lib>=0.6", "numpy"])
+    os.execv(py, [py, os.path.abspath(__file__)] + sys.argv[1:])
+
+
+def main():
+    import numpy as np
+    import talib
+
+    args = sys.argv[1:]
+    if not args or args[0].startswith("-"):
+        sys.exit(__doc__)
+    path = args[0]
+    repeat = 5
+    if "--repeat" in args:
+        repeat = int(args[args.index("--repeat") + 1])
+    data = np.loadtxt(path, delimiter=",", skiprows=1, usecols=(2, 3, 4), dtype=np.float64)
+    high = np.ascontiguousarray(data[:, 0])
+    low = np.ascontiguousarray(data[:, 1])
+    close = np.ascontiguousarray(data[:, 2])
+    n = len(close)
+    cases = [
+        ("RSI(14)", lambda: talib.RSI(close, timeperiod=14)),
+        ("EMA(21)", lambda: talib.EMA(close, timeperiod=21)),
+        ("MACD(12,26,9)", lambda: talib.MACD(close, 12, 26, 9)),
+        ("BBANDS(20,2,2)", lambda: talib.BBANDS(close, 20, 2.0, 2.0, 0)),
+        ("ATR(14)", lambda: talib.ATR(high, low, close, timeperiod=14)),
+    ]
+    c_version = talib.__ta_version__
+    if isinstance(c_version, bytes):
+        c_version = c_version.decode()
+    print(f"TA-Lib python {talib.__version__}, C {c_version}; {n} bars from {path}; best of {repeat}\n")
+    print("| function | ms per call | bars/s |")
+    print("|---|---:|---:|")
+    for name, f in cases:
+        f()  # warm-up
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            f()
+            best = min(best, time.perf_counter() - t0)
+        print(f"| {name} | {best * 1e3:.2f} | {n / best / 1e6:.1f} M |")
+
+
+if __name__ == "__main__":
+    ensure_venv()
+    main()
