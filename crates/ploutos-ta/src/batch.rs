@@ -62,14 +62,6 @@ fn nan_vec(n: usize) -> Vec<f64> {
     vec![f64::NAN; n]
 }
 
-/// An output vector with capacity `n` holding `lookback` NaNs; the caller pushes the rest
-/// (one pass over the output memory instead of a NaN fill followed by overwrites).
-fn with_prefix(n: usize, lookback: usize) -> Vec<f64> {
-    let mut v = Vec::with_capacity(n);
-    v.resize(lookback.min(n), f64::NAN);
-    v
-}
-
 fn check_hlc(name: &'static str, high: &[f64], low: &[f64], close: &[f64]) -> Result<(), TaError> {
     check_len(name, "low", low.len(), high.len())?;
     check_len(name, "close", close.len(), high.len())
@@ -101,19 +93,19 @@ pub fn wma(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// Exponential moving average (`talib.EMA`), tight loop.
 pub fn ema(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let k = Ema::new(period)?.k();
+    let mut out = nan_vec(x.len());
     if x.len() < period {
-        return Ok(nan_vec(x.len()));
+        return Ok(out);
     }
-    let mut out = with_prefix(x.len(), period - 1);
     let mut sum = 0.0;
     for &v in &x[..period] {
         sum += v;
     }
     let mut prev = sum / period as f64;
-    out.push(prev);
-    for &v in &x[period..] {
+    out[period - 1] = prev;
+    for (o, &v) in out[period..].iter_mut().zip(&x[period..]) {
         prev = (v - prev).mul_add(k, prev);
-        out.push(prev);
+        *o = prev;
     }
     Ok(out)
 }
@@ -121,10 +113,10 @@ pub fn ema(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// Wilder RSI (`talib.RSI`), tight loop (TA-Lib 0.8 arithmetic, see [`crate::Rsi`]).
 pub fn rsi(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let period = check_period("RSI", "period", period, 2)?;
+    let mut out = nan_vec(x.len());
     if x.len() <= period {
-        return Ok(nan_vec(x.len()));
+        return Ok(out);
     }
-    let mut out = with_prefix(x.len(), period);
     let inv = 1.0 / period as f64;
     let n1 = (period - 1) as f64;
     let mut gain = 0.0;
@@ -136,9 +128,9 @@ pub fn rsi(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     }
     loss *= inv;
     gain *= inv;
-    out.push(rsi_value(gain, loss));
+    out[period] = rsi_value(gain, loss);
     let mut prev = x[period];
-    for &v in &x[period + 1..] {
+    for (o, &v) in out[period + 1..].iter_mut().zip(&x[period + 1..]) {
         let (g, l) = split(v - prev);
         prev = v;
         loss *= n1;
@@ -147,7 +139,7 @@ pub fn rsi(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
         loss += l;
         loss *= inv;
         gain *= inv;
-        out.push(rsi_value(gain, loss));
+        *o = rsi_value(gain, loss);
     }
     Ok(out)
 }
@@ -156,17 +148,17 @@ pub fn rsi(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize) -> Result<MacdSeries, TaError> {
     let (fast, slow, signal) = Macd::new(fast, slow, signal)?.periods();
     let len = x.len();
+    let mut m = nan_vec(len);
+    let mut s = nan_vec(len);
+    let mut h = nan_vec(len);
     let lookback = (slow - 1) + (signal - 1);
     if len <= lookback {
         return Ok(MacdSeries {
-            macd: nan_vec(len),
-            signal: nan_vec(len),
-            hist: nan_vec(len),
+            macd: m,
+            signal: s,
+            hist: h,
         });
     }
-    let mut m = with_prefix(len, lookback);
-    let mut s = with_prefix(len, lookback);
-    let mut h = with_prefix(len, lookback);
     let fk = 2.0 / (fast + 1) as f64;
     let sk = 2.0 / (slow + 1) as f64;
     let gk = 2.0 / (signal + 1) as f64;
@@ -191,17 +183,23 @@ pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize) -> Result<MacdSe
         sig += macd_v;
     }
     sig /= signal as f64;
-    m.push(macd_v);
-    s.push(sig);
-    h.push(macd_v - sig);
-    for &v in &x[lookback + 1..] {
+    m[lookback] = macd_v;
+    s[lookback] = sig;
+    h[lookback] = macd_v - sig;
+    let tail = lookback + 1;
+    for (((&v, mo), so), ho) in x[tail..]
+        .iter()
+        .zip(&mut m[tail..])
+        .zip(&mut s[tail..])
+        .zip(&mut h[tail..])
+    {
         pf = (v - pf).mul_add(fk, pf);
         ps = (v - ps).mul_add(sk, ps);
         let mv = pf - ps;
         sig = (mv - sig).mul_add(gk, sig);
-        m.push(mv);
-        s.push(sig);
-        h.push(mv - sig);
+        *mo = mv;
+        *so = sig;
+        *ho = mv - sig;
     }
     Ok(MacdSeries {
         macd: m,
@@ -222,18 +220,18 @@ pub fn bbands(
     let up_k = check_multiplier("BBANDS", "nbdev_up", nbdev_up)?;
     let dn_k = check_multiplier("BBANDS", "nbdev_dn", nbdev_dn)?;
     let len = x.len();
+    let mut upper = nan_vec(len);
+    let mut middle = nan_vec(len);
+    let mut lower = nan_vec(len);
     if len < period {
         return Ok(BandsSeries {
-            upper: nan_vec(len),
-            middle: nan_vec(len),
-            lower: nan_vec(len),
+            upper,
+            middle,
+            lower,
         });
     }
     let n = period as f64;
     let lb = period - 1;
-    let mut upper = with_prefix(len, lb);
-    let mut middle = with_prefix(len, lb);
-    let mut lower = with_prefix(len, lb);
     let mut total = 0.0;
     for &v in &x[..lb] {
         total += v;
@@ -244,9 +242,9 @@ pub fn bbands(
         total -= x[i - lb];
         let dev = if var != 0.0 { var.sqrt() } else { 0.0 };
         let o = bands(mid, dev, up_k, dn_k);
-        upper.push(o.upper);
-        middle.push(o.middle);
-        lower.push(o.lower);
+        upper[i] = o.upper;
+        middle[i] = o.middle;
+        lower[i] = o.lower;
     });
     Ok(BandsSeries {
         upper,
@@ -279,13 +277,13 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
     Atr::new(period)?;
     check_hlc("ATR", high, low, close)?;
     let len = high.len();
+    let mut out = nan_vec(len);
     if len <= period {
-        return Ok(nan_vec(len));
+        return Ok(out);
     }
-    let mut out = with_prefix(len, period);
     if period == 1 {
         for i in 1..len {
-            out.push(true_range(high[i], low[i], close[i - 1]));
+            out[i] = true_range(high[i], low[i], close[i - 1]);
         }
         return Ok(out);
     }
@@ -297,16 +295,18 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         sum += true_range(high[i], low[i], close[i - 1]);
     }
     let mut a = sum / n;
-    out.push(a);
+    out[period] = a;
     let start = period + 1;
-    for ((&h, &l), &pc) in high[start..]
-        .iter()
+    for ((((o, &h), &l), &pc), _) in out[start..]
+        .iter_mut()
+        .zip(&high[start..])
         .zip(&low[start..])
         .zip(&close[start - 1..])
+        .zip(start..)
     {
         let tr = true_range(h, l, pc);
         a = w_beta.mul_add(a, w_alpha * tr);
-        out.push(a);
+        *o = a;
     }
     Ok(out)
 }
