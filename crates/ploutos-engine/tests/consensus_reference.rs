@@ -18,7 +18,6 @@ fn check(stem: &str) -> (usize, usize) {
     let mut d = ConsensusDetector::new(ConsensusConfig::default()).unwrap();
     let mut actionable = 0;
     for (bar, row) in bars.iter().zip(rows) {
-        let f: Vec<&str> = row.split(',').collect();
         let v = d.on_bar(bar);
         let kind = match v.kind {
             SignalKind::Buy => "BUY",

@@ -6,8 +6,9 @@ use ploutos_core::{Side, SignalKind};
 
 use super::detector::{Verdict, VoteDetail};
 
-/// A number with as many decimals as its size needs: 2 from 1 up, else 3 significant digits
-/// (0.00141418 → "0.00141"), so reasons read well for SPY and for XRP/ETH alike.
+/// A number with as many decimals as its size needs: 2 from 1 up, else 6 significant digits
+/// without trailing zeros (0.00141597 → "0.00141597"), so reasons read well for SPY and for
+/// XRP/ETH alike.
 pub fn fmt_num(x: f64) -> String {
     let a = x.abs();
     if !x.is_finite() {
@@ -16,8 +17,9 @@ pub fn fmt_num(x: f64) -> String {
     if a >= 1.0 || a == 0.0 {
         format!("{x:.2}")
     } else {
-        let decimals = (-a.log10().floor()) as usize + 2;
-        format!("{x:.*}", decimals.min(12))
+        let decimals = (-a.log10().floor()) as usize + 5;
+        let s = format!("{x:.*}", decimals.min(15));
+        s.trim_end_matches('0').to_string()
     }
 }
 
@@ -104,7 +106,8 @@ mod tests {
     #[test]
     fn numbers_read_well_at_any_scale() {
         assert_eq!(fmt_num(519.5), "519.50");
-        assert_eq!(fmt_num(0.00141418), "0.00141");
+        assert_eq!(fmt_num(0.00141418), "0.00141418");
+        assert_eq!(fmt_num(0.001416031234), "0.00141603");
         assert_eq!(fmt_num(-0.042), "-0.042");
         assert_eq!(fmt_num(0.0), "0.00");
     }

@@ -1,0 +1,173 @@
+//! Command-line arguments (clap). Every command has `--help` with examples.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ploutos_core::Timeframe;
+
+/// Ploutos: watch markets, detect signals, trade them under strict risk control, backtest the
+/// same code on history.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ploutos",
+    version,
+    propagate_version = true,
+    after_help = "\
+Examples:
+  ploutos demo                                  the analyzer on bundled real data, replayed
+  ploutos analyze --replay data/samples/spy_1m.csv --timeframe 5
+  ploutos indicators --data data/samples/spy_1m.csv --out spy_indicators.csv
+  ploutos data synth --bars 5000000 --seed 42 --out /tmp/synth.csv"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The console analyzer: BUY/SELL/HOLD on every closed bar from five indicators.
+    #[command(after_help = "\
+Examples:
+  ploutos analyze --replay data/samples/spy_1m.csv
+  ploutos analyze --replay SPY=data/samples/spy_1m.csv,BTC=data/samples/btcusdt_binance_1m.csv --timeframe 5 --speed 600
+  ploutos analyze --tickers SPY,BTCUSDT            (bundled sample data for these tickers)
+  ploutos analyze --replay data/samples/btcperp_ftx_1m.csv --format jsonl --all > signals.jsonl
+
+Without --replay, the tickers are looked up in the bundled samples (data/samples).
+Exit with Ctrl-C at any time: the session statistics are printed.")]
+    Analyze(AnalyzeArgs),
+    /// The platform on bundled real market data, replayed at a watchable speed; no keys needed.
+    #[command(after_help = "\
+Examples:
+  ploutos demo
+  ploutos demo --speed 0 --format jsonl | head
+  ploutos demo --tickers SPY --timeframe 5")]
+    Demo(DemoArgs),
+    /// Computes the standard indicator set over a bar file and writes it as CSV.
+    #[command(after_help = "\
+Columns: timestamp,open,high,low,close,volume,rsi14,ema9,ema21,sma20,macd,macd_signal,macd_hist,
+bb_upper,bb_middle,bb_lower,atr14,volume_sma20. Cells stay empty until an indicator is valid
+(TA-Lib's lookback). Values match TA-Lib to 1e-9 relative.
+
+Examples:
+  ploutos indicators --data data/samples/spy_1m.csv
+  ploutos indicators --data data/samples/goog_daily.csv --out goog_indicators.csv")]
+    Indicators(IndicatorsArgs),
+    /// Market-data tools.
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Writes seeded synthetic bars (geometric random walk, open = previous close).
+    #[command(after_help = "\
+Examples:
+  ploutos data synth --bars 5000000 --seed 42 --out /tmp/synth_5m.csv
+  ploutos data synth --bars 100000 --seed 7 --timeframe 5m --out /tmp/synth.parquet")]
+    Synth(SynthArgs),
+}
+
+/// Output format of the analyzer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable lines and framed alerts.
+    Text,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+fn parse_timeframe(s: &str) -> Result<Timeframe, String> {
+    Timeframe::parse(s).map_err(|e| e.to_string())
+}
+
+/// Options shared by `analyze` and `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzerOptions {
+    /// Bar length: minutes (1, 5, 15) or with a unit (5m, 1h). Default: the data's own.
+    #[arg(long, value_parser = parse_timeframe)]
+    pub timeframe: Option<Timeframe>,
+    /// Alerts (and jsonl lines without --all) only at or above this confidence (0-100).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub min_confidence: Option<u8>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// jsonl: one line for every closed bar, HOLD included.
+    #[arg(long)]
+    pub all: bool,
+    /// Configuration file (TOML) with [analyzer] and [consensus] tables.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Most tickers allowed at once (default 10, or [analyzer] max_tickers).
+    #[arg(long)]
+    pub max_tickers: Option<usize>,
+    /// No ANSI colors (also when NO_COLOR is set or output is not a terminal).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Tickers to analyze, comma-separated (at most 10 unless configured).
+    #[arg(long, value_delimiter = ',')]
+    pub tickers: Vec<String>,
+    /// Replay history files: FILE[,FILE…], symbol from the file name or SYMBOL=FILE.
+    #[arg(long, value_delimiter = ',')]
+    pub replay: Vec<String>,
+    /// Replay speed: N × real time; 0 = as fast as possible.
+    #[arg(long, default_value_t = 0.0)]
+    pub speed: f64,
+    #[command(flatten)]
+    pub opts: AnalyzerOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Bundled tickers to play (default: all of SPY, BTCUSDT, BTCPERP, XRPETH).
+    #[arg(long, value_delimiter = ',')]
+    pub tickers: Vec<String>,
+    /// Replay speed: N × real time; 0 = as fast as possible.
+    #[arg(long, default_value_t = 300.0)]
+    pub speed: f64,
+    #[command(flatten)]
+    pub opts: AnalyzerOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct IndicatorsArgs {
+    /// Bar file (CSV in any accepted format, or Parquet).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Output CSV file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Number of bars.
+    #[arg(long)]
+    pub bars: u64,
+    /// Random seed: the same seed gives the same file.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Bar length (1m, 5m, 1h, …).
+    #[arg(long, default_value = "1m", value_parser = parse_timeframe)]
+    pub timeframe: Timeframe,
+    /// Output file: .csv or .parquet.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Open time of the first bar (RFC 3339 or a date).
+    #[arg(long, default_value = "2024-01-01T00:00:00Z")]
+    pub start: String,
+    /// First open price.
+    #[arg(long, default_value_t = 100.0)]
+    pub price: f64,
+    /// Standard deviation of the log return per bar.
+    #[arg(long, default_value_t = 0.001)]
+    pub sigma: f64,
+}
