@@ -67,7 +67,7 @@ fn every_bar_file_matches_the_independent_reference() {
         total += n;
         actionable += a;
     }
-    assert_eq!(total, 59_364);
+    assert_eq!(total, 59_365);
     assert!(
         actionable > 5_000,
         "{actionable} BUY/SELL decisions compared"

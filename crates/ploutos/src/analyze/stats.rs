@@ -5,19 +5,23 @@ use std::time::Duration;
 
 use ploutos_core::SignalKind;
 
-/// A log-linear histogram of nanosecond latencies: 64 powers of two × 16 linear sub-buckets,
+/// A log-linear histogram of nanosecond latencies: 16 exact buckets below 16 ns, then 16 linear
+/// sub-buckets per power of two up to 2^64 ns,
 /// fixed size (no allocation per sample), within 1/16 (6.25%) of the true value.
 #[derive(Debug, Clone)]
 pub struct LatencyHistogram {
-    counts: Box<[u64; 64 * 16]>,
+    counts: Box<[u64; BUCKETS]>,
     total: u64,
     max: u64,
 }
 
+/// (63 - 3) * 16 + 16: the index of 2^63 .. 2^64 - 1 is the last.
+const BUCKETS: usize = 61 * 16;
+
 impl Default for LatencyHistogram {
     fn default() -> Self {
         LatencyHistogram {
-            counts: Box::new([0; 64 * 16]),
+            counts: Box::new([0; BUCKETS]),
             total: 0,
             max: 0,
         }
@@ -46,7 +50,7 @@ impl LatencyHistogram {
     /// Records one sample.
     pub fn record(&mut self, d: Duration) {
         let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        self.counts[Self::index(ns).min(64 * 16 - 1)] += 1;
+        self.counts[Self::index(ns).min(BUCKETS - 1)] += 1;
         self.total += 1;
         self.max = self.max.max(ns);
     }
@@ -198,7 +202,7 @@ mod tests {
     #[test]
     fn bucket_bounds_are_monotonic() {
         let mut prev = 0;
-        for i in 1..64 * 16 - 16 {
+        for i in 1..BUCKETS {
             let b = LatencyHistogram::lower_bound(i);
             assert!(b > prev, "{i}");
             assert_eq!(LatencyHistogram::index(b), i);
