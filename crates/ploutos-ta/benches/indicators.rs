@@ -206,3 +206,56 @@ mod batch_5m {
             .bench(|| batch::adx(&s.h, &s.l, black_box(&s.c), 14))
     }
 }
+
+/// The same kernels into caller-owned, reused buffers: the compute alone, without the
+/// allocation and first-touch page faults of fresh 40 MB output vectors. This is what TA-Lib's
+/// C functions do (they write into buffers the caller owns) and what a parameter search does.
+mod batch_5m_into {
+    use super::*;
+    use ploutos_ta::batch;
+
+    fn bars() -> ItemsCount {
+        ItemsCount::new(BATCH_BARS)
+    }
+
+    fn buf() -> Vec<f64> {
+        vec![0.0; BATCH_BARS]
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn rsi14(b: Bencher) {
+        let s = series();
+        let mut o = buf();
+        b.counter(bars())
+            .bench_local(|| batch::rsi_into(black_box(&s.c), 14, &mut o))
+    }
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn ema21(b: Bencher) {
+        let s = series();
+        let mut o = buf();
+        b.counter(bars())
+            .bench_local(|| batch::ema_into(black_box(&s.c), 21, &mut o))
+    }
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn macd_12_26_9(b: Bencher) {
+        let s = series();
+        let (mut m, mut g, mut h) = (buf(), buf(), buf());
+        b.counter(bars())
+            .bench_local(|| batch::macd_into(black_box(&s.c), 12, 26, 9, &mut m, &mut g, &mut h))
+    }
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn bbands_20_2(b: Bencher) {
+        let s = series();
+        let (mut u, mut m, mut l) = (buf(), buf(), buf());
+        b.counter(bars()).bench_local(|| {
+            batch::bbands_into(black_box(&s.c), 20, 2.0, 2.0, &mut u, &mut m, &mut l)
+        })
+    }
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn atr14(b: Bencher) {
+        let s = series();
+        let mut o = buf();
+        b.counter(bars())
+            .bench_local(|| batch::atr_into(&s.h, &s.l, black_box(&s.c), 14, &mut o))
+    }
+}

@@ -62,6 +62,13 @@ fn nan_vec(n: usize) -> Vec<f64> {
     vec![f64::NAN; n]
 }
 
+/// An output buffer for the `*_into` kernels, which write every element (NaN before the
+/// lookback). Zeroed memory comes straight from the allocator (fresh pages), so this skips
+/// the extra pass of a NaN fill that the kernel would overwrite anyway.
+fn out_vec(n: usize) -> Vec<f64> {
+    vec![0.0; n]
+}
+
 fn check_hlc(name: &'static str, high: &[f64], low: &[f64], close: &[f64]) -> Result<(), TaError> {
     check_len(name, "low", low.len(), high.len())?;
     check_len(name, "close", close.len(), high.len())
@@ -90,33 +97,97 @@ pub fn wma(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     Ok(drive(x.len(), |i| s.update(x[i])))
 }
 
+/// Generates a kernel twice: once for the build's baseline target, and once compiled with
+/// the FMA instruction set, picked at run time when the CPU has it. The kernels use
+/// `f64::mul_add` (TA-Lib 0.8 fuses its EMA/ATR steps); on a baseline x86-64 build that is a
+/// call into libm on the loop-carried dependency chain, with FMA one instruction. Both give
+/// the same bits (a fused multiply-add is correctly rounded either way).
+macro_rules! fma_kernel {
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        $(#[$m])*
+        fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            fn generic($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "fma")]
+            fn with_fma($($arg: $ty),*) {
+                generic($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("fma") {
+                // SAFETY: `with_fma` is `generic` compiled with the `fma` target feature; the
+                // only requirement for calling it is that the CPU supports FMA, which
+                // `is_x86_feature_detected!` has just confirmed.
+                return unsafe { with_fma($($arg),*) };
+            }
+            generic($($arg),*)
+        }
+    };
+}
+
+fn check_out(
+    name: &'static str,
+    param: &'static str,
+    out: &[f64],
+    len: usize,
+) -> Result<(), TaError> {
+    check_len(name, param, out.len(), len)
+}
+
 /// Exponential moving average (`talib.EMA`), tight loop.
 pub fn ema(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
+    let mut out = out_vec(x.len());
+    ema_into(x, period, &mut out)?;
+    Ok(out)
+}
+
+fma_kernel! {
+    fn ema_kernel(x: &[f64], out: &mut [f64], k: f64, prev: f64) {
+        let mut prev = prev;
+        for (o, &v) in out.iter_mut().zip(x) {
+            prev = (v - prev).mul_add(k, prev);
+            *o = prev;
+        }
+    }
+}
+
+/// [`ema`] into a caller-owned buffer of the input's length (no allocation): what a
+/// parameter search reuses run after run.
+pub fn ema_into(x: &[f64], period: usize, out: &mut [f64]) -> Result<(), TaError> {
     let k = Ema::new(period)?.k();
-    let mut out = nan_vec(x.len());
+    check_out("EMA", "out", out, x.len())?;
+    let lb = (period - 1).min(x.len());
+    out[..lb].fill(f64::NAN);
     if x.len() < period {
-        return Ok(out);
+        out.fill(f64::NAN);
+        return Ok(());
     }
     let mut sum = 0.0;
     for &v in &x[..period] {
         sum += v;
     }
-    let mut prev = sum / period as f64;
+    let prev = sum / period as f64;
     out[period - 1] = prev;
-    for (o, &v) in out[period..].iter_mut().zip(&x[period..]) {
-        prev = (v - prev).mul_add(k, prev);
-        *o = prev;
-    }
-    Ok(out)
+    ema_kernel(&x[period..], &mut out[period..], k, prev);
+    Ok(())
 }
 
 /// Wilder RSI (`talib.RSI`), tight loop (TA-Lib 0.8 arithmetic, see [`crate::Rsi`]).
 pub fn rsi(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
+    let mut out = out_vec(x.len());
+    rsi_into(x, period, &mut out)?;
+    Ok(out)
+}
+
+/// [`rsi`] into a caller-owned buffer of the input's length.
+pub fn rsi_into(x: &[f64], period: usize, out: &mut [f64]) -> Result<(), TaError> {
     let period = check_period("RSI", "period", period, 2)?;
-    let mut out = nan_vec(x.len());
+    check_out("RSI", "out", out, x.len())?;
     if x.len() <= period {
-        return Ok(out);
+        out.fill(f64::NAN);
+        return Ok(());
     }
+    out[..period].fill(f64::NAN);
     let inv = 1.0 / period as f64;
     let n1 = (period - 1) as f64;
     let mut gain = 0.0;
@@ -141,23 +212,91 @@ pub fn rsi(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
         gain *= inv;
         *o = rsi_value(gain, loss);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// MACD (`talib.MACD`), tight loop. See [`crate::Macd`] for the seeding quirks.
 pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize) -> Result<MacdSeries, TaError> {
+    let len = x.len();
+    let mut m = MacdSeries {
+        macd: out_vec(len),
+        signal: out_vec(len),
+        hist: out_vec(len),
+    };
+    macd_into(
+        x,
+        fast,
+        slow,
+        signal,
+        &mut m.macd,
+        &mut m.signal,
+        &mut m.hist,
+    )?;
+    Ok(m)
+}
+
+fma_kernel! {
+    #[allow(clippy::too_many_arguments)]
+    fn macd_kernel(
+        x: &[f64],
+        m: &mut [f64],
+        s: &mut [f64],
+        h: &mut [f64],
+        k: [f64; 3],
+        state: &mut [f64; 3],
+    ) {
+        let [fk, sk, gk] = k;
+        let [mut pf, mut ps, mut sig] = *state;
+        for (((&v, mo), so), ho) in x.iter().zip(m.iter_mut()).zip(s.iter_mut()).zip(h.iter_mut()) {
+            pf = (v - pf).mul_add(fk, pf);
+            ps = (v - ps).mul_add(sk, ps);
+            let mv = pf - ps;
+            sig = (mv - sig).mul_add(gk, sig);
+            *mo = mv;
+            *so = sig;
+            *ho = mv - sig;
+        }
+        *state = [pf, ps, sig];
+    }
+}
+
+fma_kernel! {
+    fn macd_seed_kernel(x: &[f64], k: [f64; 2], state: &mut [f64; 3]) {
+        let [fk, sk] = k;
+        let [mut pf, mut ps, mut sig] = *state;
+        for &v in x {
+            pf = (v - pf).mul_add(fk, pf);
+            ps = (v - ps).mul_add(sk, ps);
+            sig += pf - ps;
+        }
+        *state = [pf, ps, sig];
+    }
+}
+
+/// [`macd`] into caller-owned buffers, each of the input's length.
+pub fn macd_into(
+    x: &[f64],
+    fast: usize,
+    slow: usize,
+    signal: usize,
+    macd_out: &mut [f64],
+    signal_out: &mut [f64],
+    hist_out: &mut [f64],
+) -> Result<(), TaError> {
     let (fast, slow, signal) = Macd::new(fast, slow, signal)?.periods();
     let len = x.len();
-    let mut m = nan_vec(len);
-    let mut s = nan_vec(len);
-    let mut h = nan_vec(len);
+    check_out("MACD", "macd_out", macd_out, len)?;
+    check_out("MACD", "signal_out", signal_out, len)?;
+    check_out("MACD", "hist_out", hist_out, len)?;
     let lookback = (slow - 1) + (signal - 1);
     if len <= lookback {
-        return Ok(MacdSeries {
-            macd: m,
-            signal: s,
-            hist: h,
-        });
+        for o in [macd_out, signal_out, hist_out] {
+            o.fill(f64::NAN);
+        }
+        return Ok(());
+    }
+    for o in [&mut *macd_out, &mut *signal_out, &mut *hist_out] {
+        o[..lookback].fill(f64::NAN);
     }
     let fk = 2.0 / (fast + 1) as f64;
     let sk = 2.0 / (slow + 1) as f64;
@@ -171,41 +310,29 @@ pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize) -> Result<MacdSe
         fast_sum += v;
         slow_sum += v;
     }
-    let mut pf = fast_sum / fast as f64;
-    let mut ps = slow_sum / slow as f64;
-    let mut macd_v = pf - ps;
+    let pf = fast_sum / fast as f64;
+    let ps = slow_sum / slow as f64;
     let mut sig = 0.0;
-    sig += macd_v;
-    for &v in &x[slow..=lookback] {
-        pf = (v - pf).mul_add(fk, pf);
-        ps = (v - ps).mul_add(sk, ps);
-        macd_v = pf - ps;
-        sig += macd_v;
-    }
-    sig /= signal as f64;
-    m[lookback] = macd_v;
-    s[lookback] = sig;
-    h[lookback] = macd_v - sig;
+    sig += pf - ps;
+    let mut state = [pf, ps, sig];
+    macd_seed_kernel(&x[slow..=lookback], [fk, sk], &mut state);
+    let [pf, ps, sig] = state;
+    let macd_v = pf - ps;
+    let sig = sig / signal as f64;
+    macd_out[lookback] = macd_v;
+    signal_out[lookback] = sig;
+    hist_out[lookback] = macd_v - sig;
     let tail = lookback + 1;
-    for (((&v, mo), so), ho) in x[tail..]
-        .iter()
-        .zip(&mut m[tail..])
-        .zip(&mut s[tail..])
-        .zip(&mut h[tail..])
-    {
-        pf = (v - pf).mul_add(fk, pf);
-        ps = (v - ps).mul_add(sk, ps);
-        let mv = pf - ps;
-        sig = (mv - sig).mul_add(gk, sig);
-        *mo = mv;
-        *so = sig;
-        *ho = mv - sig;
-    }
-    Ok(MacdSeries {
-        macd: m,
-        signal: s,
-        hist: h,
-    })
+    let mut state = [pf, ps, sig];
+    macd_kernel(
+        &x[tail..],
+        &mut macd_out[tail..],
+        &mut signal_out[tail..],
+        &mut hist_out[tail..],
+        [fk, sk, gk],
+        &mut state,
+    );
+    Ok(())
 }
 
 /// Bollinger Bands with an SMA middle (`talib.BBANDS(matype=0)`), fused loop over the
@@ -216,19 +343,47 @@ pub fn bbands(
     nbdev_up: f64,
     nbdev_dn: f64,
 ) -> Result<BandsSeries, TaError> {
+    let len = x.len();
+    let mut b = BandsSeries {
+        upper: out_vec(len),
+        middle: out_vec(len),
+        lower: out_vec(len),
+    };
+    bbands_into(
+        x,
+        period,
+        nbdev_up,
+        nbdev_dn,
+        &mut b.upper,
+        &mut b.middle,
+        &mut b.lower,
+    )?;
+    Ok(b)
+}
+
+/// [`bbands`] into caller-owned buffers, each of the input's length.
+pub fn bbands_into(
+    x: &[f64],
+    period: usize,
+    nbdev_up: f64,
+    nbdev_dn: f64,
+    upper: &mut [f64],
+    middle: &mut [f64],
+    lower: &mut [f64],
+) -> Result<(), TaError> {
     let period = check_period("BBANDS", "period", period, 2)?;
     let up_k = check_multiplier("BBANDS", "nbdev_up", nbdev_up)?;
     let dn_k = check_multiplier("BBANDS", "nbdev_dn", nbdev_dn)?;
     let len = x.len();
-    let mut upper = nan_vec(len);
-    let mut middle = nan_vec(len);
-    let mut lower = nan_vec(len);
+    check_out("BBANDS", "upper", upper, len)?;
+    check_out("BBANDS", "middle", middle, len)?;
+    check_out("BBANDS", "lower", lower, len)?;
+    let lb = (period - 1).min(len);
+    for o in [&mut *upper, &mut *middle, &mut *lower] {
+        o[..lb].fill(f64::NAN);
+    }
     if len < period {
-        return Ok(BandsSeries {
-            upper,
-            middle,
-            lower,
-        });
+        return Ok(());
     }
     let n = period as f64;
     let lb = period - 1;
@@ -246,11 +401,7 @@ pub fn bbands(
         middle[i] = o.middle;
         lower[i] = o.lower;
     });
-    Ok(BandsSeries {
-        upper,
-        middle,
-        lower,
-    })
+    Ok(())
 }
 
 /// Population standard deviation (`talib.STDDEV`).
@@ -274,18 +425,53 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaEr
 
 /// Average true range (`talib.ATR`), tight loop.
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
+    let mut out = out_vec(high.len());
+    atr_into(high, low, close, period, &mut out)?;
+    Ok(out)
+}
+
+fma_kernel! {
+    fn atr_kernel(
+        high: &[f64],
+        low: &[f64],
+        prev_close: &[f64],
+        out: &mut [f64],
+        w: [f64; 2],
+        a: &mut f64,
+    ) {
+        let [w_alpha, w_beta] = w;
+        let mut av = *a;
+        for (((o, &h), &l), &pc) in out.iter_mut().zip(high).zip(low).zip(prev_close) {
+            let tr = true_range(h, l, pc);
+            av = w_beta.mul_add(av, w_alpha * tr);
+            *o = av;
+        }
+        *a = av;
+    }
+}
+
+/// [`atr`] into a caller-owned buffer of the input's length.
+pub fn atr_into(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+    out: &mut [f64],
+) -> Result<(), TaError> {
     Atr::new(period)?;
     check_hlc("ATR", high, low, close)?;
     let len = high.len();
-    let mut out = nan_vec(len);
+    check_out("ATR", "out", out, len)?;
     if len <= period {
-        return Ok(out);
+        out.fill(f64::NAN);
+        return Ok(());
     }
+    out[..period].fill(f64::NAN);
     if period == 1 {
         for i in 1..len {
             out[i] = true_range(high[i], low[i], close[i - 1]);
         }
-        return Ok(out);
+        return Ok(());
     }
     let n = period as f64;
     let w_beta = (period - 1) as f64 / n;
@@ -297,18 +483,15 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
     let mut a = sum / n;
     out[period] = a;
     let start = period + 1;
-    for ((((o, &h), &l), &pc), _) in out[start..]
-        .iter_mut()
-        .zip(&high[start..])
-        .zip(&low[start..])
-        .zip(&close[start - 1..])
-        .zip(start..)
-    {
-        let tr = true_range(h, l, pc);
-        a = w_beta.mul_add(a, w_alpha * tr);
-        *o = a;
-    }
-    Ok(out)
+    atr_kernel(
+        &high[start..],
+        &low[start..],
+        &close[start - 1..len - 1],
+        &mut out[start..],
+        [w_alpha, w_beta],
+        &mut a,
+    );
+    Ok(())
 }
 
 /// Slow stochastic with SMA smoothing (`talib.STOCH(slowk_matype=0, slowd_matype=0)`).
