@@ -47,33 +47,33 @@ def ensure_venv():
 
 
 def wilder_flat(close):
-    """TA-Lib's RSI reports 0 when avg gain + avg loss is within 1e-8 of zero; the rule
-    abstains there. Recompute the Wilder averages (TA-Lib's operation order) to know when."""
+    """TA-Lib 0.8's RSI is 0 when avg gain + avg loss is not > 0 (a window with no movement);
+    the rule abstains there rather than calling it oversold. Recompute Wilder's averages
+    (TA-Lib 0.8's operation order: sums times 1/n, then avg*(n-1) + x, times 1/n)."""
     n = len(close)
     flat = [False] * n
     if n <= RSI_P:
         return flat
+    inv = 1.0 / RSI_P
     gain = loss = 0.0
     for i in range(1, RSI_P + 1):
         d = close[i] - close[i - 1]
-        if d < 0:
-            loss -= d
-        else:
-            gain += d
-    loss /= RSI_P
-    gain /= RSI_P
-    flat[RSI_P] = -1e-8 < gain + loss < 1e-8
+        g = d if d > 0 else 0.0
+        gain += g
+        loss += g - d
+    loss *= inv
+    gain *= inv
+    flat[RSI_P] = not (gain + loss > 0)
     for i in range(RSI_P + 1, n):
         d = close[i] - close[i - 1]
+        g = d if d > 0 else 0.0
         loss *= RSI_P - 1
         gain *= RSI_P - 1
-        if d < 0:
-            loss -= d
-        else:
-            gain += d
-        loss /= RSI_P
-        gain /= RSI_P
-        flat[i] = -1e-8 < gain + loss < 1e-8
+        gain += g
+        loss += g - d
+        loss *= inv
+        gain *= inv
+        flat[i] = not (gain + loss > 0)
     return flat
 
 

@@ -9,9 +9,12 @@
 //!   `inv = 1.0 / n` (not divided by `n`); afterwards, per bar,
 //!   `avg = avg * (n - 1); avg += gain (or loss); avg *= inv` — separate roundings, no
 //!   fused multiply-add (unlike EMA/ATR in the same library);
-//! * output `100 * (avgGain / (avgGain + avgLoss))` when that sum is `> 0`, else **50**
+//! * output `100 * (avgGain / (avgGain + avgLoss))` when that sum is `> 0`, else **0**
 //!   (older TA-Lib returned 0 whenever the sum was within 1e-8 of zero, which zeroed the
-//!   RSI of small-priced instruments). A NaN sum also gives 50, as in TA-Lib.
+//!   RSI of small-priced instruments; 0.8 only does so when there was no movement at all).
+//!   A NaN sum also gives 0. Measured with the wheel: `talib.RSI(np.full(20, 5.0), 3)` is
+//!   `[nan, nan, nan, 0, 0, …]`, a series rising by 1e-10 a bar gives 100, and a NaN input
+//!   gives 0 from then on.
 
 use crate::error::{check_period, TaError};
 use crate::impl_indicator;
@@ -30,14 +33,14 @@ pub struct Rsi {
     out: Option<f64>,
 }
 
-/// The RSI value from the averages, with TA-Lib 0.8's guard (50 unless the sum is > 0).
+/// The RSI value from the averages, with TA-Lib 0.8's guard (0 unless the sum is > 0).
 #[inline(always)]
 pub(crate) fn rsi_value(gain: f64, loss: f64) -> f64 {
     let t = gain + loss;
     if t > 0.0 {
         100.0 * (gain / t)
     } else {
-        50.0
+        0.0
     }
 }
 
@@ -67,12 +70,10 @@ impl Rsi {
     }
 
     /// Whether the latest RSI is TA-Lib's "no movement" value: average gain plus average
-    /// loss not above 0, where TA-Lib 0.8 outputs the neutral 50 rather than a ratio
-    /// (TA-Lib before 0.8 output 0 there, and used a 1e-8 band instead of `> 0`).
+    /// loss not above 0 (a flat window), where TA-Lib 0.8 outputs 0 rather than a ratio —
+    /// a 0 that does not mean "oversold".
     pub fn is_flat(&self) -> bool {
-        self.out == Some(50.0)
-            && rsi_value(self.gain, self.loss) == 50.0
-            && (self.gain + self.loss).partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+        self.out.is_some() && !(self.gain + self.loss > 0.0)
     }
 
     /// The period.
@@ -130,13 +131,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flat_series_is_fifty() {
+    fn flat_series_is_zero_and_flat() {
         let mut r = Rsi::new(3).unwrap();
         let mut last = None;
         for _ in 0..10 {
             last = r.update(5.0);
         }
-        assert_eq!(last, Some(50.0));
+        assert_eq!(last, Some(0.0));
+        assert!(r.is_flat());
+        // One move up, then flat: Wilder's averages decay but stay above 0 → a ratio (100).
+        assert_eq!(r.update(6.0), Some(100.0));
+        assert_eq!(r.update(6.0), Some(100.0));
+        assert!(!r.is_flat());
+        // A rise of 1e-10 a bar is movement (0.8 has no 1e-8 band any more).
+        let mut r = Rsi::new(3).unwrap();
+        let mut last = None;
+        for i in 0..10 {
+            last = r.update(5.0 + i as f64 * 1e-10);
+        }
+        assert_eq!(last, Some(100.0));
+        // NaN poisons the averages; TA-Lib then reports 0.
+        let mut r = Rsi::new(3).unwrap();
+        for _ in 0..5 {
+            r.update(5.0);
+        }
+        assert_eq!(r.update(f64::NAN), Some(0.0));
     }
 
     #[test]

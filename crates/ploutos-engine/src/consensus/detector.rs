@@ -444,3 +444,86 @@ impl Verdict {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ploutos_core::synth::{SynthBars, SynthConfig};
+
+    fn bar(i: i64, o: f64, c: f64, v: f64) -> Bar {
+        Bar::new(
+            Timestamp::from_secs(i * 60).unwrap(),
+            o,
+            o.max(c),
+            o.min(c),
+            c,
+            v,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_flat_market_is_a_confident_hold_not_oversold() {
+        let mut d = ConsensusDetector::new(ConsensusConfig::default()).unwrap();
+        let mut last = None;
+        for i in 0..60 {
+            last = Some(d.on_bar(&bar(i, 10.0, 10.0, 100.0)));
+        }
+        let v = last.unwrap();
+        assert_eq!(
+            v.values.rsi, 0.0,
+            "TA-Lib 0.8 reports 0 for a window without movement"
+        );
+        assert_eq!(v.votes, [None; 5]);
+        assert_eq!((v.kind, v.confidence), (SignalKind::Hold, 100));
+        assert_eq!(
+            v.reasons(),
+            vec!["No consensus (0 buy / 0 sell, 3 needed)".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_steady_fall_votes_buy_on_rsi_and_bands_and_sell_on_trend() {
+        let mut d = ConsensusDetector::new(ConsensusConfig::default()).unwrap();
+        let mut p = 100.0;
+        let mut v = None;
+        for i in 0..40 {
+            let next = p * 0.99;
+            v = Some(d.on_bar(&bar(i, p, next, 100.0)));
+            p = next;
+        }
+        let v = v.unwrap();
+        let side = |r: Rule| v.votes[r as usize].map(|x| x.side);
+        assert_eq!(side(Rule::Rsi), Some(Side::Buy), "RSI {}", v.values.rsi);
+        assert_eq!(side(Rule::Ema), Some(Side::Sell));
+        assert_eq!(side(Rule::Volume), None, "flat volume casts no vote");
+        assert!(
+            v.reasons()[0].starts_with("RSI oversold (0.0)"),
+            "{:?}",
+            v.reasons()
+        );
+    }
+
+    #[test]
+    fn every_vote_scores_between_floor_and_weight_and_confidence_is_bounded() {
+        let mut d = ConsensusDetector::new(ConsensusConfig::default()).unwrap();
+        for b in SynthBars::new(SynthConfig {
+            sigma: 0.01,
+            ..SynthConfig::default()
+        })
+        .take(5_000)
+        {
+            let v = d.on_bar(&b);
+            assert!(v.confidence <= 100);
+            for vote in v.votes.iter().flatten() {
+                assert!((12.0..=20.0).contains(&vote.points), "{vote:?}");
+                assert!((0.0..=1.0).contains(&vote.strength));
+            }
+            let n = v.buy_votes + v.sell_votes;
+            assert_eq!(n as usize, v.votes.iter().flatten().count());
+            if v.kind == SignalKind::Buy {
+                assert!(v.buy_votes >= 3 && v.buy_votes > v.sell_votes);
+            }
+        }
+    }
+}

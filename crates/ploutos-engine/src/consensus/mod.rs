@@ -26,11 +26,10 @@
 //!
 //! Alerts go out only for BUY/SELL with confidence ≥ `min_confidence` (60).
 //!
-//! TA-Lib quirks that reach the rules: TA-Lib zeroes the standard deviation when the variance is
-//! below 1e-8 (flat windows, and any instrument priced below about 1e-3 such as XRP/ETH), which
-//! collapses the bands onto the middle; the Bollinger rule abstains when the bands have zero
-//! width. TA-Lib's RSI is 0 when the average gain plus loss is below 1e-8 (no movement); the RSI
-//! rule abstains on such a flat window rather than calling it oversold.
+//! TA-Lib quirks that reach the rules: TA-Lib 0.8's RSI is 0 when the window had no movement
+//! at all (average gain plus loss not above 0); the RSI rule abstains there rather than calling
+//! a flat market oversold. The Bollinger rule abstains when the bands have zero width (a flat
+//! window).
 
 mod config;
 mod detector;
