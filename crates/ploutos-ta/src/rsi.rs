@@ -73,7 +73,9 @@ impl Rsi {
     /// loss not above 0 (a flat window), where TA-Lib 0.8 outputs 0 rather than a ratio —
     /// a 0 that does not mean "oversold".
     pub fn is_flat(&self) -> bool {
-        self.out.is_some() && !(self.gain + self.loss > 0.0)
+        // Not `> 0`, NaN included (a poisoned average is no movement we can measure).
+        let sum = self.gain + self.loss;
+        self.out.is_some() && (sum.is_nan() || sum <= 0.0)
     }
 
     /// The period.
