@@ -5,7 +5,7 @@ Usage:  python3 scripts/bench_talib.py FILE.csv [--repeat N]
 
 FILE.csv has the columns timestamp,open,high,low,close,volume, e.g. the output of
 `ploutos data synth --bars 5000000 --seed 42 --out FILE.csv` (or, equivalently,
-`cargo run --release -p ploutos-ta --example synth_csv -- 5000000 42 FILE.csv`).
+`ploutos data synth --bars 5000000 --seed 42 --out FILE.csv`).
 
 Creates (or reuses) a virtualenv at $PLOUTOS_TALIB_VENV (default
 /tmp/ploutos-talib-venv) with `ta-lib` and numpy, re-executes itself inside it, and
