@@ -45,7 +45,7 @@ pub fn run_analyze(args: AnalyzeArgs) -> Result<()> {
         sources,
         only: args.tickers.clone(),
         speed: args.speed,
-        align_days: false,
+        align: None,
     };
     run(plan, &args.opts)
 }
@@ -78,7 +78,13 @@ pub fn run_demo(args: DemoArgs) -> Result<()> {
         sources,
         only: Vec::new(),
         speed: args.speed,
-        align_days: true,
+        // Whole quarter hours (or bars, if longer): 5m and 15m buckets stay on the clock.
+        align: Some(
+            args.opts
+                .timeframe
+                .map_or(0, |t| t.as_nanos())
+                .max(Timeframe::M15.as_nanos()),
+        ),
     };
     run(plan, &args.opts)
 }

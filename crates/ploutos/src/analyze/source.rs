@@ -21,8 +21,9 @@ pub struct SessionPlan {
     pub only: Vec<String>,
     /// × real time; 0 = as fast as possible.
     pub speed: f64,
-    /// Shift each file by whole hours so they all start in the same hour (the demo).
-    pub align_days: bool,
+    /// Shift each file by whole multiples of this (a multiple of every bar length in play)
+    /// so they all start together (the demo); `None` keeps the files' own clocks.
+    pub align: Option<i64>,
 }
 
 /// The loaded feed and what the header says about it.
@@ -147,9 +148,8 @@ pub fn load(plan: &SessionPlan) -> Result<Loaded> {
         bail!("nothing to replay");
     }
     let mut note = String::new();
-    if plan.align_days {
-        const HOUR: i64 = 3_600_000_000_000;
-        let floor_hour = |t: Timestamp| t.as_nanos() - t.as_nanos().rem_euclid(HOUR);
+    if let Some(unit) = plan.align {
+        let floor_hour = |t: Timestamp| t.as_nanos() - t.as_nanos().rem_euclid(unit);
         let target = streams
             .iter()
             .filter_map(first_time)
@@ -162,7 +162,7 @@ pub fn load(plan: &SessionPlan) -> Result<Loaded> {
             shifted.push(shift(s, by)?);
         }
         streams = shifted;
-        note = " · each ticker's history shifted by whole hours to start together".to_string();
+        note = " · each ticker's history shifted in time to start together".to_string();
     }
     let symbols: Vec<Symbol> = streams.iter().map(|s| s.symbol().clone()).collect();
     let timeframes: Vec<Timeframe> = streams
