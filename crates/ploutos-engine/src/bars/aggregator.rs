@@ -241,4 +241,48 @@ mod tests {
         let b = bar(3, 1.0, 2.0, 0.5, 1.5, 7.0);
         assert_eq!(a.push(&b).unwrap().into_iter().collect::<Vec<_>>(), vec![b]);
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        proptest! {
+            /// Aggregation equals a plain group-by over clock buckets, whatever the gaps.
+            #[test]
+            fn equals_a_group_by(
+                steps in proptest::collection::vec((1i64..4, 1.0f64..100.0, 0.0f64..5.0, 0.0f64..5.0, 0.0f64..1e6), 1..200),
+                target in prop_oneof![Just(5u32), Just(15), Just(60)],
+            ) {
+                let target = Timeframe::minutes(target).unwrap();
+                let mut minute = 0;
+                let mut bars = Vec::new();
+                for (gap, close, up, down, vol) in steps {
+                    minute += gap;
+                    let open = close + (up - down) / 2.0;
+                    let high = open.max(close) + up;
+                    let low = open.min(close) - down;
+                    bars.push(bar(minute, open, high, low, close, vol));
+                }
+                let mut agg = BarAggregator::new(Timeframe::M1, target).unwrap();
+                let mut got: Vec<Bar> = bars.iter().flat_map(|b| agg.push(b).unwrap()).collect();
+                got.extend(agg.flush());
+
+                let mut groups: BTreeMap<Timestamp, Vec<Bar>> = BTreeMap::new();
+                for b in &bars {
+                    groups.entry(target.floor(b.time())).or_default().push(*b);
+                }
+                prop_assert_eq!(got.len(), groups.len());
+                for (g, (t, members)) in got.iter().zip(&groups) {
+                    prop_assert_eq!(g.time(), *t);
+                    prop_assert_eq!(g.open(), members[0].open());
+                    prop_assert_eq!(g.close(), members[members.len() - 1].close());
+                    prop_assert_eq!(g.high(), members.iter().map(|b| b.high()).fold(f64::MIN, f64::max));
+                    prop_assert_eq!(g.low(), members.iter().map(|b| b.low()).fold(f64::MAX, f64::min));
+                    let vol: f64 = members.iter().map(|b| b.volume()).sum();
+                    prop_assert!((g.volume() - vol).abs() <= 1e-9 * vol.max(1.0));
+                }
+            }
+        }
+    }
 }
