@@ -14,21 +14,11 @@ default 5). The timing covers the talib.* call only (the Python wrapper's input 
 and output allocation included), not the CSV parsing.
 """
 import os
-import subprocess
 import sys
 import time
 
-VENV = os.environ.get("PLOUTOS_TALIB_VENV", "/tmp/ploutos-talib-venv")
+import talib_venv  # noqa: E402  (scripts/talib_venv.py)
 
-
-def ensure_venv():
-    py = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(py):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-    subprocess.check_call([py, "-m", "pip", "install", "-q", "ta-lib>=0.6", "numpy"])
-    os.execv(py, [py, os.path.abspath(__file__)] + sys.argv[1:])
 
 
 def main():
@@ -108,5 +98,5 @@ def main():
 
 
 if __name__ == "__main__":
-    ensure_venv()
+    talib_venv.ensure(__file__)
     main()

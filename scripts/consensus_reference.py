@@ -16,10 +16,10 @@ Nothing here shares code with the Rust implementation; the Rust test
 """
 import math
 import os
-import subprocess
 import sys
 
-VENV = os.environ.get("PLOUTOS_TALIB_VENV", "/tmp/ploutos-talib-venv")
+import talib_venv  # noqa: E402  (scripts/talib_venv.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "data", "samples")
 OUT = os.path.join(ROOT, "crates", "ploutos-engine", "tests", "fixtures", "consensus")
@@ -34,16 +34,6 @@ ATR_P = 14
 MIN_VOTES = 3
 WEIGHT = 20.0
 FLOOR = 0.6
-
-
-def ensure_venv():
-    py = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(py):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-    subprocess.check_call([py, "-m", "pip", "install", "-q", "ta-lib>=0.6", "numpy"])
-    os.execv(py, [py, os.path.abspath(__file__)] + sys.argv[1:])
 
 
 def wilder_flat(close):
@@ -190,5 +180,5 @@ def main():
 
 
 if __name__ == "__main__":
-    ensure_venv()
+    talib_venv.ensure(__file__)
     main()

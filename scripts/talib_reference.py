@@ -16,24 +16,14 @@ The first line of each fixture is a `#` comment recording the TA-Lib versions.
 """
 import gzip
 import os
-import subprocess
 import sys
 
-VENV = os.environ.get("PLOUTOS_TALIB_VENV", "/tmp/ploutos-talib-venv")
+import talib_venv  # noqa: E402  (scripts/talib_venv.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "data", "samples")
 OUT = os.path.join(ROOT, "crates", "ploutos-ta", "tests", "fixtures")
 GZIP_ABOVE = 2_000_000
-
-
-def ensure_venv():
-    py = os.path.join(VENV, "bin", "python")
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    if not os.path.exists(py):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-    subprocess.check_call([py, "-m", "pip", "install", "-q", "ta-lib>=0.6", "numpy"])
-    os.execv(py, [py, os.path.abspath(__file__)] + sys.argv[1:])
 
 
 def main():
@@ -139,5 +129,5 @@ def main():
 
 
 if __name__ == "__main__":
-    ensure_venv()
+    talib_venv.ensure(__file__)
     main()
