@@ -6,8 +6,12 @@
 //! that names the offending field and value; nothing here panics on bad data.
 
 mod bar;
+pub mod clock;
 mod error;
 mod event;
+pub mod instrument;
+pub mod money;
+pub mod order;
 mod side;
 mod signal;
 mod symbol;
@@ -17,8 +21,11 @@ mod timeframe;
 mod trade;
 
 pub use bar::{Bar, BarError};
+pub use clock::{Clock, LiveClock, SimClock};
 pub use error::CoreError;
 pub use event::MarketEvent;
+pub use instrument::{AssetClass, Instrument};
+pub use money::Decimal;
 pub use side::Side;
 pub use signal::{IndicatorValues, Signal, SignalKind};
 pub use symbol::Symbol;
