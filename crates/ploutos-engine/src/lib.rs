@@ -6,4 +6,6 @@
 //! loop, portfolio, risk manager and paper broker build on these.
 
 pub mod bars;
+pub mod broker;
+pub mod calendar;
 pub mod consensus;
