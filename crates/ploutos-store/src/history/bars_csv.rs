@@ -2,13 +2,14 @@
 
 use std::io::Read;
 
-use ploutos_core::{Bar, Timestamp};
+use ploutos_core::Bar;
 
 use crate::history::bar_file::{BarFormat, BarReadOptions};
 use crate::history::columns::{self, find, normalise};
 use crate::history::error::{HistoryError, Position};
 use crate::history::num::{parse_f64, parse_timestamp, parse_u64};
-use crate::history::sniff::{header_text, is_data_row, locate, mark, next_record, open_csv, Mark};
+use crate::history::rows::{self, read_rows, Order};
+use crate::history::sniff::header_text;
 
 /// Where each field of a bar is, and what the columns are called in messages.
 struct Layout {
@@ -40,7 +41,7 @@ const BINANCE: [&str; 12] = [
     "ignore",
 ];
 
-impl Layout {
+impl rows::Layout for Layout {
     fn from_header(header: &csv::ByteRecord, file: &str) -> Result<Self, HistoryError> {
         let cells: Vec<String> = header.iter().map(normalise).collect();
         let required: [(&'static str, &[&str]); 6] = [
@@ -125,84 +126,17 @@ impl Layout {
     }
 }
 
-/// Reads CSV bars: detects the layout, validates each row, checks time order.
+/// Reads CSV bars: detects the layout, validates each row, checks time order (strictly
+/// increasing; a repeated time is a duplicate).
 pub(crate) fn read<R: Read>(
     reader: R,
     file: &str,
     options: &BarReadOptions,
 ) -> Result<(BarFormat, Vec<Bar>), HistoryError> {
-    let mut csv = open_csv(reader, file)?;
-    let mut record = csv::ByteRecord::new();
-    if !next_record(&mut csv, &mut record, file)? {
-        return Err(HistoryError::Empty {
-            file: file.to_string(),
-        });
-    }
-    let headerless = is_data_row(&record);
-    let layout = if headerless {
-        Layout::headerless(&record, file)?
-    } else {
-        Layout::from_header(&record, file)?
-    };
-    let mut bars = Vec::new();
-    let mut previous: Option<(Timestamp, Mark)> = None;
-    let mut pending = headerless;
-    loop {
-        if !pending && !next_record(&mut csv, &mut record, file)? {
-            break;
-        }
-        pending = false;
-        let here = mark(&record);
-        let bar = parse_row(&record, &layout, options, file, Position::Line(0))
-            .map_err(|e| e.at(locate(&csv, here)))?;
-        if let Some((prev, prev_mark)) = previous {
-            if bar.time() <= prev {
-                check_order(
-                    file,
-                    bar.time(),
-                    locate(&csv, here),
-                    prev,
-                    locate(&csv, prev_mark),
-                )?;
-            }
-        }
-        previous = Some((bar.time(), here));
-        bars.push(bar);
-    }
-    if bars.is_empty() {
-        return Err(HistoryError::NoRows {
-            file: file.to_string(),
-        });
-    }
+    let (layout, bars) = read_rows(reader, file, Order::Increasing, |record, layout, at| {
+        parse_row(record, layout, options, file, at)
+    })?;
     Ok((layout.format, bars))
-}
-
-/// Rejects a bar stamped at or before the one before it.
-pub(crate) fn check_order(
-    file: &str,
-    time: Timestamp,
-    at: crate::history::error::Position,
-    previous: Timestamp,
-    previous_at: crate::history::error::Position,
-) -> Result<(), HistoryError> {
-    if time > previous {
-        Ok(())
-    } else if time == previous {
-        Err(HistoryError::Duplicate {
-            file: file.to_string(),
-            at,
-            time,
-            previous_at,
-        })
-    } else {
-        Err(HistoryError::OutOfOrder {
-            file: file.to_string(),
-            at,
-            time,
-            previous_at,
-            previous,
-        })
-    }
 }
 
 #[inline]

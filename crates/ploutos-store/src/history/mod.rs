@@ -22,6 +22,7 @@ mod error;
 mod kind;
 mod num;
 mod parquet_file;
+mod rows;
 mod sniff;
 mod symbol;
 mod timeframe;

@@ -22,10 +22,10 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{ColumnDescriptor, Type};
 use ploutos_core::{Bar, Timestamp};
 
-use crate::history::bars_csv::check_order;
 use crate::history::columns::{self, find, normalise};
 use crate::history::error::{HistoryError, Position};
 use crate::history::num::{epoch_by_digits, parse_timestamp};
+use crate::history::rows::check_order;
 
 /// Rows per row group when writing.
 const ROW_GROUP: usize = 1 << 20;

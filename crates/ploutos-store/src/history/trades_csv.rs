@@ -2,15 +2,14 @@
 
 use std::io::Read;
 
-use ploutos_core::{Side, Timestamp, Trade};
+use ploutos_core::{Side, Trade};
 
 use crate::history::bars_csv::not_a_number;
 use crate::history::columns::{self, find, normalise};
 use crate::history::error::{HistoryError, Position};
 use crate::history::num::{parse_bool, parse_f64, parse_timestamp, parse_u64};
-use crate::history::sniff::{
-    header_text, is_data_row, locate, mark, next_record, open_csv, strip_bom, Mark,
-};
+use crate::history::rows::{self, read_rows, Order};
+use crate::history::sniff::{header_text, strip_bom};
 use crate::history::trade_file::TradeFormat;
 
 /// How a row says who the aggressor was.
@@ -43,7 +42,7 @@ const BINANCE: [&str; 7] = [
     "is_best_match",
 ];
 
-impl Layout {
+impl rows::Layout for Layout {
     fn from_header(header: &csv::ByteRecord, file: &str) -> Result<Self, HistoryError> {
         let cells: Vec<String> = header.iter().map(normalise).collect();
         let need = |column: &'static str, aliases: &[&str]| {
@@ -109,54 +108,15 @@ impl Layout {
     }
 }
 
-/// Reads CSV trades: detects the layout, validates each row, checks time order.
+/// Reads CSV trades: detects the layout, validates each row, checks time order (equal
+/// times are allowed).
 pub(crate) fn read<R: Read>(
     reader: R,
     file: &str,
 ) -> Result<(TradeFormat, Vec<Trade>), HistoryError> {
-    let mut csv = open_csv(reader, file)?;
-    let mut record = csv::ByteRecord::new();
-    if !next_record(&mut csv, &mut record, file)? {
-        return Err(HistoryError::Empty {
-            file: file.to_string(),
-        });
-    }
-    let headerless = is_data_row(&record);
-    let layout = if headerless {
-        Layout::headerless(&record, file)?
-    } else {
-        Layout::from_header(&record, file)?
-    };
-    let mut trades = Vec::new();
-    let mut previous: Option<(Timestamp, Mark)> = None;
-    let mut pending = headerless;
-    loop {
-        if !pending && !next_record(&mut csv, &mut record, file)? {
-            break;
-        }
-        pending = false;
-        let here = mark(&record);
-        let trade = parse_row(&record, &layout, file, Position::Line(0))
-            .map_err(|e| e.at(locate(&csv, here)))?;
-        if let Some((prev, prev_mark)) = previous {
-            if trade.time() < prev {
-                return Err(HistoryError::OutOfOrder {
-                    file: file.to_string(),
-                    at: locate(&csv, here),
-                    time: trade.time(),
-                    previous_at: locate(&csv, prev_mark),
-                    previous: prev,
-                });
-            }
-        }
-        previous = Some((trade.time(), here));
-        trades.push(trade);
-    }
-    if trades.is_empty() {
-        return Err(HistoryError::NoRows {
-            file: file.to_string(),
-        });
-    }
+    let (layout, trades) = read_rows(reader, file, Order::NonDecreasing, |record, layout, at| {
+        parse_row(record, layout, file, at)
+    })?;
     Ok((layout.format, trades))
 }
 
