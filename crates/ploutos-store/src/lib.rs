@@ -10,3 +10,5 @@
 #![warn(missing_docs)]
 
 pub mod history;
+pub mod journal;
+pub mod state_files;
