@@ -9,3 +9,4 @@ pub mod bars;
 pub mod broker;
 pub mod calendar;
 pub mod consensus;
+pub mod strategy;
