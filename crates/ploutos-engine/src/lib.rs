@@ -6,7 +6,13 @@
 //! loop, portfolio, risk manager and paper broker build on these.
 
 pub mod bars;
+pub mod breakers;
 pub mod broker;
 pub mod calendar;
 pub mod consensus;
+pub mod engine;
+pub mod events;
+pub mod exits;
+pub mod portfolio;
+pub mod risk;
 pub mod strategy;

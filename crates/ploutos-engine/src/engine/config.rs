@@ -1,0 +1,52 @@
+//! Engine configuration: the strategies, the risk limits, the breakers, the paper broker.
+
+use ploutos_core::{Decimal, Instrument, Symbol, Timeframe};
+use serde::{Deserialize, Serialize};
+
+use crate::breakers::BreakerConfig;
+use crate::broker::PaperConfig;
+use crate::exits::ExitConfig;
+use crate::risk::RiskConfig;
+
+/// One `[[strategies]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyConfig {
+    /// Unique name (journal, accounts, client order ids).
+    pub name: String,
+    /// Registry kind: consensus, rsi, ma-cross, bollinger, ema-cross, ema-trend.
+    pub kind: String,
+    pub symbols: Vec<Symbol>,
+    /// Bar length the strategy decides on (default: the feed's own).
+    #[serde(default)]
+    pub timeframe: Option<Timeframe>,
+    /// Capital allocated to this strategy, in quote currency.
+    pub capital: Decimal,
+    /// Kind-specific parameters.
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(default)]
+    pub exits: Option<ExitConfig>,
+    /// Overrides of the global `[risk]` limits for this strategy.
+    #[serde(default)]
+    pub risk: Option<RiskConfig>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The engine's whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    pub strategies: Vec<StrategyConfig>,
+    pub risk: RiskConfig,
+    pub breakers: BreakerConfig,
+    pub broker: PaperConfig,
+    /// Trading rules per symbol (tick, step, minimums, stock or crypto). A symbol without an
+    /// entry trades as crypto with an 8-decimal step and no minimums.
+    pub instruments: Vec<Instrument>,
+}

@@ -1,0 +1,1081 @@
+//! The event loop's core: one [`Engine`] owns the portfolio, the orders, the strategies, the
+//! risk manager, the breakers and the paper broker. It is synchronous and deterministic: the
+//! same market events give the same [`EngineEvent`]s, bit for bit. Feeds, the journal and the
+//! console live outside (tokio tasks in the binary) and talk to it through channels.
+//!
+//! On each market event (a closed bar of one symbol):
+//! 1. the clock moves to the bar's close; a new day resets daily counters and may lift
+//!    breakers (a daily summary is emitted for the day that ended);
+//! 2. the bar is marked, and the paper broker fills working orders against it (market orders
+//!    submitted on the previous bar fill at this bar's open); fills update the portfolio,
+//!    entries get their exit orders, closed round trips feed the losing-streak breaker;
+//! 3. every strategy on the symbol gets its (aggregated) closed bar; a BUY when flat goes
+//!    through the risk manager to an entry order, a SELL when long becomes an exit;
+//! 4. time exits are checked and the drawdown / daily-loss breakers see the new equity.
+
+mod config;
+mod state;
+
+pub use config::{EngineConfig, StrategyConfig};
+pub use state::{key, EngineState, PositionMeta};
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ploutos_core::money::{price_from_f64, to_f64};
+use ploutos_core::order::{
+    ClientOrderId, Contingency, Order, OrderEvent, OrderKind, OrderRequest, OrderSize, TimeInForce,
+    Trail,
+};
+use ploutos_core::{
+    AssetClass, Bar, Decimal, Instrument, MarketEvent, Side, SignalKind, Symbol, Timeframe,
+    Timestamp,
+};
+use ploutos_ta::Atr;
+use thiserror::Error;
+
+use crate::bars::BarAggregator;
+use crate::breakers::BreakerSet;
+use crate::broker::{PaperBroker, SubmitCtx};
+use crate::calendar::NyseCalendar;
+use crate::events::{EngineEvent, StrategyDay};
+use crate::exits::ExitConfig;
+use crate::portfolio::Portfolio;
+use crate::risk::{RiskCtx, RiskManager};
+use crate::strategy::{registry, SignalSink, Strategy, StrategyCtx};
+
+/// The configuration cannot make an engine.
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("strategy {name:?}: {message}")]
+    Strategy { name: String, message: String },
+    #[error("two strategies are named {0:?}; names must be unique")]
+    DuplicateName(String),
+    #[error("restore: {0}")]
+    Restore(String),
+}
+
+const GLOBAL: &str = "global";
+
+/// One strategy on one symbol.
+struct Slot {
+    strategy: Arc<str>,
+    symbol: Symbol,
+    timeframe: Option<Timeframe>,
+    aggregator: Option<BarAggregator>,
+    logic: Box<dyn Strategy>,
+    atr: Atr,
+    risk: RiskManager,
+    exits: ExitConfig,
+}
+
+/// The trading engine.
+pub struct Engine {
+    cfg: EngineConfig,
+    slots: Vec<Slot>,
+    by_symbol: BTreeMap<Symbol, Vec<usize>>,
+    calendar: NyseCalendar,
+    state: EngineState,
+    /// Scratch buffer for broker events (reused, no allocation per bar).
+    scratch: Vec<(ClientOrderId, OrderEvent)>,
+}
+
+fn dec(x: f64) -> Decimal {
+    price_from_f64(x).unwrap_or_default()
+}
+
+impl Engine {
+    /// An engine for `cfg`, starting at `start`.
+    pub fn new(cfg: EngineConfig, start: Timestamp) -> Result<Self, EngineError> {
+        let mut slots = Vec::new();
+        let mut by_symbol: BTreeMap<Symbol, Vec<usize>> = BTreeMap::new();
+        let mut portfolio = Portfolio::default();
+        let mut breakers = BTreeMap::new();
+        let mut broker = PaperBroker::new(cfg.broker.clone());
+        let total: Decimal = cfg
+            .strategies
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| s.capital)
+            .sum();
+        breakers.insert(Arc::from(GLOBAL), BreakerSet::new(total, start.utc_day()));
+        for sc in cfg.strategies.iter().filter(|s| s.enabled) {
+            let name: Arc<str> = Arc::from(sc.name.as_str());
+            if portfolio.accounts.contains_key(&name) {
+                return Err(EngineError::DuplicateName(sc.name.clone()));
+            }
+            if sc.capital <= Decimal::ZERO {
+                return Err(EngineError::Strategy {
+                    name: sc.name.clone(),
+                    message: format!("capital {} must be positive", sc.capital),
+                });
+            }
+            portfolio.open_account(Arc::clone(&name), sc.capital, start);
+            breakers.insert(
+                Arc::clone(&name),
+                BreakerSet::new(sc.capital, start.utc_day()),
+            );
+            let exits = sc.exits.clone().unwrap_or_else(|| default_exits(&sc.kind));
+            for symbol in &sc.symbols {
+                let logic =
+                    registry::build(&sc.kind, &sc.params).map_err(|e| EngineError::Strategy {
+                        name: sc.name.clone(),
+                        message: e.to_string(),
+                    })?;
+                let atr = Atr::new(14).map_err(|e| EngineError::Strategy {
+                    name: sc.name.clone(),
+                    message: e.to_string(),
+                })?;
+                by_symbol
+                    .entry(symbol.clone())
+                    .or_default()
+                    .push(slots.len());
+                if broker.instrument(symbol).is_none() {
+                    broker.add_instrument(instrument_for(&cfg, symbol));
+                }
+                slots.push(Slot {
+                    strategy: Arc::clone(&name),
+                    symbol: symbol.clone(),
+                    timeframe: sc.timeframe,
+                    aggregator: None,
+                    logic,
+                    atr,
+                    risk: RiskManager::new(sc.risk.clone().unwrap_or_else(|| cfg.risk.clone())),
+                    exits: exits.clone(),
+                });
+            }
+        }
+        let state = EngineState {
+            cursor: 0,
+            now: start,
+            day: start.utc_day(),
+            portfolio,
+            open_orders: BTreeMap::new(),
+            order_seq: 0,
+            orders_submitted: 0,
+            fills: 0,
+            breakers,
+            positions: BTreeMap::new(),
+            last_exit: BTreeMap::new(),
+            last_signal: BTreeMap::new(),
+            trades_today: BTreeMap::new(),
+            broker,
+        };
+        Ok(Engine {
+            cfg,
+            slots,
+            by_symbol,
+            calendar: NyseCalendar::new(),
+            state,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The serializable state (for snapshots and `state show`).
+    pub fn state(&self) -> &EngineState {
+        &self.state
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    /// Symbols some strategy trades.
+    pub fn symbols(&self) -> impl Iterator<Item = &Symbol> {
+        self.by_symbol.keys()
+    }
+
+    /// Rebuilds an engine from a snapshot: `history` must be the market events the snapshot's
+    /// engine had processed (the first `state.cursor` events of the same feed); they rebuild
+    /// the aggregators, indicators and strategies without trading, then the saved state is put
+    /// back. The result continues exactly where the snapshot was taken.
+    pub fn restore<'a>(
+        cfg: EngineConfig,
+        start: Timestamp,
+        state: EngineState,
+        history: impl IntoIterator<Item = &'a MarketEvent>,
+    ) -> Result<Self, EngineError> {
+        let mut e = Engine::new(cfg, start)?;
+        let mut n = 0u64;
+        for ev in history {
+            e.warm(ev);
+            n += 1;
+        }
+        if n != state.cursor {
+            return Err(EngineError::Restore(format!(
+                "the snapshot was taken after {} market events but {n} were replayed",
+                state.cursor
+            )));
+        }
+        e.state = state;
+        Ok(e)
+    }
+
+    /// Feeds a market event to aggregators and strategies only (no trading): restore warm-up.
+    fn warm(&mut self, ev: &MarketEvent) {
+        let MarketEvent::Bar {
+            symbol,
+            timeframe,
+            bar,
+        } = ev
+        else {
+            return;
+        };
+        let Some(idx) = self.by_symbol.get(symbol).cloned() else {
+            return;
+        };
+        for i in idx {
+            for b in self.slot_bars(i, *timeframe, bar) {
+                let slot = &mut self.slots[i];
+                slot.atr.update(b.high(), b.low(), b.close());
+                let sink = SignalSink {
+                    symbol: &slot.symbol,
+                    strategy: &slot.strategy,
+                };
+                let _ = slot.logic.on_bar(&b, &StrategyCtx::default(), &sink);
+            }
+        }
+    }
+
+    /// The bars slot `i` decides on for one incoming bar (aggregated to its timeframe).
+    fn slot_bars(&mut self, i: usize, source: Timeframe, bar: &Bar) -> Vec<Bar> {
+        let slot = &mut self.slots[i];
+        let target = slot.timeframe.unwrap_or(source);
+        if target == source {
+            return vec![*bar];
+        }
+        if slot.aggregator.is_none() {
+            match BarAggregator::new(source, target) {
+                Ok(a) => slot.aggregator = Some(a),
+                Err(_) => return Vec::new(),
+            }
+        }
+        slot.aggregator
+            .as_mut()
+            .and_then(|a| a.push(bar).ok())
+            .map(|done| done.into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// One market event. Appends what happened to `out`.
+    pub fn on_market_event(&mut self, ev: &MarketEvent, out: &mut Vec<EngineEvent>) {
+        self.state.cursor += 1;
+        let now = ev.time();
+        self.advance_clock(now, out);
+        match ev {
+            MarketEvent::Bar {
+                symbol,
+                timeframe,
+                bar,
+            } => self.on_bar(symbol, *timeframe, bar, out),
+            MarketEvent::Trade { symbol, trade } => {
+                if let Some(p) = price_from_f64(trade.price()) {
+                    self.state.portfolio.mark(symbol, p);
+                    self.scratch.clear();
+                    let evs = self.state.broker.on_trade_price(symbol, p, now);
+                    self.scratch.extend(evs);
+                    self.handle_broker_events(out);
+                }
+            }
+        }
+        self.check_equity(out);
+    }
+
+    fn advance_clock(&mut self, now: Timestamp, out: &mut Vec<EngineEvent>) {
+        if now > self.state.now {
+            self.state.now = now;
+            let evs = self.state.broker.on_time(now);
+            if !evs.is_empty() {
+                self.scratch.clear();
+                self.scratch.extend(evs);
+                self.handle_broker_events(out);
+            }
+        }
+        let day = self.state.now.utc_day();
+        if day != self.state.day {
+            out.push(self.daily_summary());
+            self.state.day = day;
+            self.state.trades_today.clear();
+            let now = self.state.now;
+            for (scope, b) in self.state.breakers.iter_mut() {
+                let equity = if &**scope == GLOBAL {
+                    self.state.portfolio.total_equity()
+                } else {
+                    self.state.portfolio.equity_of(scope).unwrap_or_default()
+                };
+                if let Some(change) = b.on_time(now, day, equity) {
+                    out.push(EngineEvent::Breaker {
+                        time: now,
+                        scope: Arc::clone(scope),
+                        change,
+                    });
+                }
+            }
+        }
+    }
+
+    fn daily_summary(&self) -> EngineEvent {
+        let p = &self.state.portfolio;
+        let strategies = p
+            .accounts
+            .values()
+            .map(|a| StrategyDay {
+                strategy: Arc::clone(&a.strategy),
+                equity: a.equity(&p.marks).round_dp(8),
+                cash: a.cash.round_dp(8),
+                realized_pnl: a.realized_pnl.round_dp(8),
+                open_positions: a.positions.len(),
+                trades_today: self
+                    .state
+                    .trades_today
+                    .get(&a.strategy)
+                    .copied()
+                    .unwrap_or(0),
+            })
+            .collect();
+        let day = Timestamp::from_nanos(self.state.day.saturating_mul(86_400_000_000_000));
+        EngineEvent::DailySummary {
+            day: day.to_datetime().format("%Y-%m-%d").to_string(),
+            total_equity: p.total_equity().round_dp(8),
+            strategies,
+        }
+    }
+
+    fn on_bar(
+        &mut self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        bar: &Bar,
+        out: &mut Vec<EngineEvent>,
+    ) {
+        let Some(idx) = self.by_symbol.get(symbol).cloned() else {
+            return;
+        };
+        let close_time = self.state.now;
+        self.state.portfolio.mark(symbol, dec(bar.close()));
+        self.scratch.clear();
+        let evs = self.state.broker.on_bar(symbol, bar, close_time);
+        self.scratch.extend(evs);
+        self.handle_broker_events(out);
+        for i in idx {
+            for b in self.slot_bars(i, timeframe, bar) {
+                self.decide(i, &b, out);
+            }
+            self.time_exit(i, out);
+        }
+    }
+
+    fn ctx_for(&self, strategy: &str, symbol: &Symbol) -> StrategyCtx {
+        let acct = self.state.portfolio.accounts.get(strategy);
+        let pos = acct.and_then(|a| a.positions.get(symbol));
+        StrategyCtx {
+            position: pos.map_or(Decimal::ZERO, |p| p.quantity),
+            entry_price: pos.map(|p| p.average_price),
+            order_pending: self.entry_pending(strategy, symbol),
+        }
+    }
+
+    fn entry_pending(&self, strategy: &str, symbol: &Symbol) -> bool {
+        self.state.open_orders.values().any(|o| {
+            &*o.request.strategy == strategy
+                && &o.request.symbol == symbol
+                && !o.request.reduce_only
+        })
+    }
+
+    fn decide(&mut self, i: usize, bar: &Bar, out: &mut Vec<EngineEvent>) {
+        let atr = {
+            let slot = &mut self.slots[i];
+            slot.atr.update(bar.high(), bar.low(), bar.close())
+        };
+        let (strategy, symbol) = (
+            Arc::clone(&self.slots[i].strategy),
+            self.slots[i].symbol.clone(),
+        );
+        let ctx = self.ctx_for(&strategy, &symbol);
+        let signal = {
+            let slot = &mut self.slots[i];
+            let sink = SignalSink {
+                symbol: &slot.symbol,
+                strategy: &slot.strategy,
+            };
+            slot.logic.on_bar(bar, &ctx, &sink)
+        };
+        let Some(signal) = signal else {
+            return;
+        };
+        let (kind, confidence, bar_time) = (signal.kind, signal.confidence, signal.time);
+        out.push(EngineEvent::Signal(signal));
+        match kind {
+            SignalKind::Buy if ctx.position < Decimal::ZERO => {
+                self.exit_position(&strategy, &symbol, "signal", out);
+            }
+            SignalKind::Buy => self.try_entry(i, Side::Buy, confidence, bar_time, bar, atr, out),
+            SignalKind::Sell if ctx.position > Decimal::ZERO => {
+                self.exit_position(&strategy, &symbol, "signal", out);
+            }
+            SignalKind::Sell => self.try_entry(i, Side::Sell, confidence, bar_time, bar, atr, out),
+            SignalKind::Hold => {}
+        }
+    }
+
+    fn is_stock(&self, symbol: &Symbol) -> bool {
+        self.state
+            .broker
+            .instrument(symbol)
+            .is_some_and(|ins| ins.class == AssetClass::Stock)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn try_entry(
+        &mut self,
+        i: usize,
+        side: Side,
+        confidence: u8,
+        bar_time: Timestamp,
+        bar: &Bar,
+        atr: Option<f64>,
+        out: &mut Vec<EngineEvent>,
+    ) {
+        let now = self.state.now;
+        let (strategy, symbol) = (
+            Arc::clone(&self.slots[i].strategy),
+            self.slots[i].symbol.clone(),
+        );
+        let k = key(&strategy, symbol.as_str());
+        let price = dec(bar.close());
+        let entry_atr = atr.and_then(price_from_f64);
+        let plan = self.slots[i].exits.plan(side, price, entry_atr);
+        let stop_distance = plan.stop.map(|s| (price - s).abs());
+        let p = &self.state.portfolio;
+        let strategy_equity = p.equity_of(&strategy).unwrap_or_default();
+        let cash = p.accounts.get(&strategy).map_or(Decimal::ZERO, |a| a.cash);
+        let (step, min_quantity) = self
+            .state
+            .broker
+            .instrument(&symbol)
+            .map_or((Decimal::ZERO, Decimal::ZERO), |ins| {
+                (ins.step_size, ins.min_quantity)
+            });
+        let paused = self
+            .state
+            .breakers
+            .get(GLOBAL)
+            .and_then(|b| b.pause_reason().map(|r| format!("global: {r}")))
+            .or_else(|| {
+                self.state
+                    .breakers
+                    .get(&strategy)
+                    .and_then(|b| b.pause_reason().map(str::to_string))
+            });
+        let ctx = RiskCtx {
+            now,
+            confidence,
+            long: side == Side::Buy,
+            price,
+            stop_distance,
+            strategy_equity,
+            total_equity: p.total_equity(),
+            buying_power: cash,
+            fee_rate: match self.cfg.broker.fees {
+                crate::broker::Fees::Rate { taker, maker } => taker.max(maker.unwrap_or(taker)),
+                _ => Decimal::ZERO,
+            },
+            symbol_exposure: p.exposure(&symbol),
+            has_position: !p.position(&strategy, &symbol).is_zero(),
+            order_pending: self.entry_pending(&strategy, &symbol),
+            signal_seen: self.state.last_signal.get(&k) == Some(&bar_time),
+            last_exit: self.state.last_exit.get(&k).copied(),
+            market_open: !self.is_stock(&symbol) || self.calendar.is_open(now),
+            open_positions: p.accounts.get(&strategy).map_or(0, |a| a.positions.len()),
+            trades_today: self.state.trades_today.get(&strategy).copied().unwrap_or(0),
+            paused,
+            step,
+            min_quantity,
+        };
+        match self.slots[i].risk.check_entry(&ctx) {
+            Err(r) => out.push(EngineEvent::RiskRejection {
+                time: now,
+                strategy,
+                symbol,
+                rule: r.rule,
+                detail: r.detail,
+            }),
+            Ok(plan) => {
+                self.state.last_signal.insert(k.clone(), bar_time);
+                let meta = self.state.positions.entry(k).or_default();
+                meta.entry_atr = entry_atr;
+                let req = self.request(
+                    &strategy,
+                    &symbol,
+                    side,
+                    OrderKind::Market,
+                    plan.quantity,
+                    false,
+                    "entry",
+                    Contingency::default(),
+                );
+                *self
+                    .state
+                    .trades_today
+                    .entry(Arc::clone(&strategy))
+                    .or_insert(0) += 1;
+                for scope in [Arc::clone(&strategy), Arc::from(GLOBAL)] {
+                    let cfg = &self.cfg.breakers;
+                    if let Some(change) = self
+                        .state
+                        .breakers
+                        .get_mut(&scope)
+                        .and_then(|b| b.on_new_trade(now, cfg))
+                    {
+                        out.push(EngineEvent::Breaker {
+                            time: now,
+                            scope,
+                            change,
+                        });
+                    }
+                }
+                self.submit(req, out);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn request(
+        &mut self,
+        strategy: &Arc<str>,
+        symbol: &Symbol,
+        side: Side,
+        kind: OrderKind,
+        quantity: Decimal,
+        reduce_only: bool,
+        reason: &str,
+        contingency: Contingency,
+    ) -> OrderRequest {
+        self.state.order_seq += 1;
+        OrderRequest {
+            client_id: ClientOrderId::sequential(strategy, self.state.order_seq),
+            strategy: Arc::clone(strategy),
+            symbol: symbol.clone(),
+            side,
+            kind,
+            size: OrderSize::Quantity(quantity),
+            tif: TimeInForce::Gtc,
+            contingency,
+            reduce_only,
+            reason: Arc::from(reason),
+        }
+    }
+
+    fn submit(&mut self, req: OrderRequest, out: &mut Vec<EngineEvent>) {
+        let now = self.state.now;
+        let p = &self.state.portfolio;
+        let ctx = SubmitCtx {
+            buying_power: p
+                .accounts
+                .get(&req.strategy)
+                .map_or(Decimal::ZERO, |a| a.cash),
+            position: p.position(&req.strategy, &req.symbol),
+            last_price: p.marks.get(&req.symbol).copied(),
+        };
+        self.state.orders_submitted += 1;
+        out.push(EngineEvent::OrderSubmitted {
+            time: now,
+            order: req.clone(),
+        });
+        self.state
+            .open_orders
+            .insert(req.client_id.clone(), Order::new(req.clone(), now));
+        self.scratch.clear();
+        let evs = self.state.broker.submit(req, now, ctx);
+        self.scratch.extend(evs);
+        self.handle_broker_events(out);
+    }
+
+    fn cancel(&mut self, id: &ClientOrderId, out: &mut Vec<EngineEvent>) {
+        let now = self.state.now;
+        self.scratch.clear();
+        let evs = self.state.broker.cancel(id, now);
+        self.scratch.extend(evs);
+        self.handle_broker_events(out);
+    }
+
+    /// Closes the strategy's position in `symbol` at market, canceling its exit orders.
+    fn exit_position(
+        &mut self,
+        strategy: &Arc<str>,
+        symbol: &Symbol,
+        reason: &str,
+        out: &mut Vec<EngineEvent>,
+    ) {
+        let k = key(strategy, symbol.as_str());
+        let exits: Vec<ClientOrderId> = self
+            .state
+            .positions
+            .get(&k)
+            .map(|m| m.exit_orders.clone())
+            .unwrap_or_default();
+        for id in &exits {
+            self.cancel(id, out);
+        }
+        // A market exit already working? Don't send a second one.
+        let working_exit = self.state.open_orders.values().any(|o| {
+            &o.request.strategy == strategy
+                && &o.request.symbol == symbol
+                && o.request.reduce_only
+                && o.request.kind == OrderKind::Market
+        });
+        let qty = self.state.portfolio.position(strategy, symbol);
+        if qty.is_zero() || working_exit {
+            return;
+        }
+        let side = if qty > Decimal::ZERO {
+            Side::Sell
+        } else {
+            Side::Buy
+        };
+        let req = self.request(
+            strategy,
+            symbol,
+            side,
+            OrderKind::Market,
+            qty.abs(),
+            true,
+            reason,
+            Contingency::default(),
+        );
+        self.submit(req, out);
+    }
+
+    fn time_exit(&mut self, i: usize, out: &mut Vec<EngineEvent>) {
+        let Some(max) = self.slots[i].exits.max_holding_minutes else {
+            return;
+        };
+        let (strategy, symbol) = (
+            Arc::clone(&self.slots[i].strategy),
+            self.slots[i].symbol.clone(),
+        );
+        let k = key(&strategy, symbol.as_str());
+        let Some(entry) = self.state.positions.get(&k).and_then(|m| m.entry_time) else {
+            return;
+        };
+        if self.state.portfolio.position(&strategy, &symbol).is_zero() {
+            return;
+        }
+        if self.state.now.as_nanos()
+            >= entry
+                .as_nanos()
+                .saturating_add(i64::from(max) * 60_000_000_000)
+        {
+            self.exit_position(&strategy, &symbol, "time_exit", out);
+        }
+    }
+
+    /// Applies the broker's events waiting in `scratch` (and those they cause).
+    fn handle_broker_events(&mut self, out: &mut Vec<EngineEvent>) {
+        let mut pending: Vec<(ClientOrderId, OrderEvent)> = std::mem::take(&mut self.scratch);
+        let mut i = 0;
+        while i < pending.len() {
+            let (id, ev) = pending[i].clone();
+            i += 1;
+            let Some(order) = self.state.open_orders.get_mut(&id) else {
+                out.push(EngineEvent::Error {
+                    time: self.state.now,
+                    message: format!("broker reported a {} for unknown order {id}", ev.name()),
+                });
+                continue;
+            };
+            if let Err(e) = order.apply(&ev) {
+                out.push(EngineEvent::Error {
+                    time: self.state.now,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+            let req = order.request.clone();
+            let status = order.status;
+            let closed = status.is_closed();
+            out.push(EngineEvent::OrderUpdate {
+                client_id: id.clone(),
+                strategy: Arc::clone(&req.strategy),
+                symbol: req.symbol.clone(),
+                side: req.side,
+                event: ev.clone(),
+                status,
+            });
+            if let OrderEvent::Filled(fill) = &ev {
+                self.book_fill(&req, fill, out);
+                // Follow-up orders (exits after an entry) may produce events of their own.
+                pending.append(&mut self.scratch);
+            }
+            if closed {
+                self.state.open_orders.remove(&id);
+                let k = key(&req.strategy, req.symbol.as_str());
+                if let Some(m) = self.state.positions.get_mut(&k) {
+                    m.exit_orders.retain(|x| x != &id);
+                }
+            }
+        }
+    }
+
+    fn book_fill(
+        &mut self,
+        req: &OrderRequest,
+        fill: &ploutos_core::order::Fill,
+        out: &mut Vec<EngineEvent>,
+    ) {
+        let now = self.state.now;
+        self.state.fills += 1;
+        let Some(effect) = self.state.portfolio.apply_fill(
+            &req.strategy,
+            &req.symbol,
+            req.side,
+            fill.quantity,
+            fill.price,
+            fill.fee,
+            fill.time,
+        ) else {
+            out.push(EngineEvent::Error {
+                time: now,
+                message: format!("fill for unknown strategy {}", req.strategy),
+            });
+            return;
+        };
+        let cash_after = self
+            .state
+            .portfolio
+            .accounts
+            .get(&req.strategy)
+            .map_or(Decimal::ZERO, |a| a.cash);
+        out.push(EngineEvent::Fill {
+            client_id: req.client_id.clone(),
+            strategy: Arc::clone(&req.strategy),
+            symbol: req.symbol.clone(),
+            side: req.side,
+            fill: fill.clone(),
+            position_after: effect.position_after,
+            cash_after,
+            reason: Arc::clone(&req.reason),
+        });
+        let k = key(&req.strategy, req.symbol.as_str());
+        if let Some(trade) = effect.closed {
+            let loss = trade.is_loss();
+            out.push(EngineEvent::TradeClosed {
+                strategy: Arc::clone(&req.strategy),
+                trade,
+                exit_reason: Arc::clone(&req.reason),
+            });
+            self.state.last_exit.insert(k.clone(), fill.time.max(now));
+            for scope in [Arc::clone(&req.strategy), Arc::from(GLOBAL)] {
+                let cfg = &self.cfg.breakers;
+                if let Some(change) = self
+                    .state
+                    .breakers
+                    .get_mut(&scope)
+                    .and_then(|b| b.on_trade_closed(now, loss, cfg))
+                {
+                    out.push(EngineEvent::Breaker {
+                        time: now,
+                        scope,
+                        change,
+                    });
+                }
+            }
+        }
+        if effect.position_after.is_zero() {
+            // Flat: whatever exit orders remain are moot.
+            let rest = self
+                .state
+                .positions
+                .remove(&k)
+                .map(|m| m.exit_orders)
+                .unwrap_or_default();
+            let saved = std::mem::take(&mut self.scratch);
+            for id in rest {
+                if self.state.open_orders.contains_key(&id) {
+                    let evs = self.state.broker.cancel(&id, now);
+                    self.scratch.extend(evs);
+                }
+            }
+            let mut produced = std::mem::replace(&mut self.scratch, saved);
+            self.scratch.append(&mut produced);
+            return;
+        }
+        if effect.opened {
+            let meta = self.state.positions.entry(k.clone()).or_default();
+            meta.entry_time = Some(fill.time);
+            meta.partial_done = false;
+            self.place_exits(req, fill.price, effect.position_after);
+        } else if req.reason.as_ref() == "partial_take_profit" {
+            if let Some(m) = self.state.positions.get_mut(&k) {
+                m.partial_done = true;
+            }
+            self.replace_with_trailing(req, effect.position_after);
+        }
+    }
+
+    /// After an entry fill: the stop (or trailing stop) and the take-profit, OCO, reduce-only.
+    fn place_exits(&mut self, entry: &OrderRequest, price: Decimal, position: Decimal) {
+        let slot_exits = self
+            .slots
+            .iter()
+            .find(|s| s.strategy == entry.strategy && s.symbol == entry.symbol)
+            .map(|s| s.exits.clone())
+            .unwrap_or_default();
+        if !slot_exits.has_orders() {
+            return;
+        }
+        let k = key(&entry.strategy, entry.symbol.as_str());
+        let atr = self.state.positions.get(&k).and_then(|m| m.entry_atr);
+        let side = if position > Decimal::ZERO {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        let plan = slot_exits.plan(side, price, atr);
+        let qty = position.abs();
+        let exit_side = side.opposite();
+        let mut ids = Vec::new();
+        let mut reqs = Vec::new();
+        let stop_req = if let Some(trail) = plan.trailing {
+            Some((OrderKind::TrailingStop { trail }, "trailing_stop"))
+        } else {
+            plan.stop
+                .map(|s| (OrderKind::Stop { stop: s }, "stop_loss"))
+        };
+        if let Some((kind, reason)) = stop_req {
+            let r = self.request(
+                &entry.strategy,
+                &entry.symbol,
+                exit_side,
+                kind,
+                qty,
+                true,
+                reason,
+                Contingency::default(),
+            );
+            ids.push(r.client_id.clone());
+            reqs.push(r);
+        }
+        let tp = match plan.partial {
+            Some((p, fraction)) => {
+                let step = self
+                    .state
+                    .broker
+                    .instrument(&entry.symbol)
+                    .map_or(Decimal::ZERO, |i| i.step_size);
+                let part = ploutos_core::money::floor_to_step(qty * fraction, step);
+                (part > Decimal::ZERO).then_some((p, part, "partial_take_profit"))
+            }
+            None => plan.take_profit.map(|p| (p, qty, "take_profit")),
+        };
+        if let Some((p, q, reason)) = tp {
+            let r = self.request(
+                &entry.strategy,
+                &entry.symbol,
+                exit_side,
+                OrderKind::Limit { limit: p },
+                q,
+                true,
+                reason,
+                Contingency::default(),
+            );
+            ids.push(r.client_id.clone());
+            reqs.push(r);
+        }
+        if reqs.len() == 2 {
+            let (a, b) = (reqs[0].client_id.clone(), reqs[1].client_id.clone());
+            reqs[0].contingency.one_cancels_other = Some(b);
+            reqs[1].contingency.one_cancels_other = Some(a);
+        }
+        if let Some(m) = self.state.positions.get_mut(&k) {
+            m.exit_orders.extend(ids);
+        }
+        self.submit_quiet(reqs);
+    }
+
+    /// After a partial take-profit: a trailing stop for what is left.
+    fn replace_with_trailing(&mut self, req: &OrderRequest, position: Decimal) {
+        let k = key(&req.strategy, req.symbol.as_str());
+        let now = self.state.now;
+        let exits = self
+            .state
+            .positions
+            .get(&k)
+            .map(|m| m.exit_orders.clone())
+            .unwrap_or_default();
+        for id in &exits {
+            if self.state.open_orders.contains_key(id) {
+                let evs = self.state.broker.cancel(id, now);
+                self.scratch.extend(evs);
+            }
+        }
+        let slot_exits = self
+            .slots
+            .iter()
+            .find(|s| s.strategy == req.strategy && s.symbol == req.symbol)
+            .map(|s| s.exits.clone())
+            .unwrap_or_default();
+        let trail = slot_exits
+            .trailing
+            .unwrap_or(Trail::Percent(Decimal::from(2)));
+        let side = if position > Decimal::ZERO {
+            Side::Sell
+        } else {
+            Side::Buy
+        };
+        let r = self.request(
+            &req.strategy,
+            &req.symbol,
+            side,
+            OrderKind::TrailingStop { trail },
+            position.abs(),
+            true,
+            "trailing_stop",
+            Contingency::default(),
+        );
+        if let Some(m) = self.state.positions.get_mut(&k) {
+            m.exit_orders.push(r.client_id.clone());
+        }
+        self.submit_quiet(vec![r]);
+    }
+
+    /// Submits follow-up orders from inside event handling: their events go to `scratch`
+    /// and are handled by the running loop in `handle_broker_events`.
+    fn submit_quiet(&mut self, reqs: Vec<OrderRequest>) {
+        let now = self.state.now;
+        for req in reqs {
+            let p = &self.state.portfolio;
+            let ctx = SubmitCtx {
+                buying_power: p
+                    .accounts
+                    .get(&req.strategy)
+                    .map_or(Decimal::ZERO, |a| a.cash),
+                position: p.position(&req.strategy, &req.symbol),
+                last_price: p.marks.get(&req.symbol).copied(),
+            };
+            self.state.orders_submitted += 1;
+            self.state
+                .open_orders
+                .insert(req.client_id.clone(), Order::new(req.clone(), now));
+            let evs = self.state.broker.submit(req, now, ctx);
+            self.scratch.extend(evs);
+        }
+    }
+
+    fn check_equity(&mut self, out: &mut Vec<EngineEvent>) {
+        let now = self.state.now;
+        let cfg = &self.cfg.breakers;
+        let p = &self.state.portfolio;
+        for (scope, b) in self.state.breakers.iter_mut() {
+            let equity = if &**scope == GLOBAL {
+                p.total_equity()
+            } else {
+                p.equity_of(scope).unwrap_or_default()
+            };
+            if let Some(change) = b.on_equity(now, equity, cfg) {
+                out.push(EngineEvent::Breaker {
+                    time: now,
+                    scope: Arc::clone(scope),
+                    change,
+                });
+            }
+        }
+    }
+
+    /// The panic button: cancels every open order, closes every position at market, and
+    /// halts new entries until [`Engine::resume`].
+    pub fn panic(&mut self, out: &mut Vec<EngineEvent>) {
+        let now = self.state.now;
+        if let Some(change) = self
+            .state
+            .breakers
+            .get_mut(GLOBAL)
+            .and_then(|b| b.pause(now, "panic"))
+        {
+            out.push(EngineEvent::Breaker {
+                time: now,
+                scope: Arc::from(GLOBAL),
+                change,
+            });
+        }
+        let ids: Vec<ClientOrderId> = self.state.open_orders.keys().cloned().collect();
+        for id in ids {
+            self.cancel(&id, out);
+        }
+        let positions: Vec<(Arc<str>, Symbol)> = self
+            .state
+            .portfolio
+            .accounts
+            .values()
+            .flat_map(|a| {
+                a.positions
+                    .keys()
+                    .map(move |s| (Arc::clone(&a.strategy), s.clone()))
+            })
+            .collect();
+        for (strategy, symbol) in positions {
+            self.exit_position(&strategy, &symbol, "panic", out);
+        }
+    }
+
+    /// Lifts the pause of `scope` (a strategy name, or `global`; `None` = every scope).
+    pub fn resume(&mut self, scope: Option<&str>, by: &str, out: &mut Vec<EngineEvent>) {
+        let now = self.state.now;
+        for (name, b) in self.state.breakers.iter_mut() {
+            if scope.is_none_or(|s| s == &**name) {
+                if let Some(change) = b.resume(now, by) {
+                    out.push(EngineEvent::Breaker {
+                        time: now,
+                        scope: Arc::clone(name),
+                        change,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether the global scope is halted (panic or a global breaker).
+    pub fn halted(&self) -> Option<&str> {
+        self.state
+            .breakers
+            .get(GLOBAL)
+            .and_then(|b| b.pause_reason())
+    }
+
+    /// Marks positions at `to_f64` for display (equity in f64).
+    pub fn total_equity_f64(&self) -> f64 {
+        to_f64(self.state.portfolio.total_equity())
+    }
+}
+
+/// Exits a kind has when the configuration gives none: `ema-trend` takes profit at +6% and
+/// stops out at −3%; the others exit on their own signals.
+pub fn default_exits(kind: &str) -> ExitConfig {
+    use crate::exits::Level;
+    use crate::strategy::ema_trend::{DEFAULT_STOP_LOSS_PCT, DEFAULT_TAKE_PROFIT_PCT};
+    match kind {
+        "ema-trend" => ExitConfig {
+            stop_loss: Some(Level::Percent(dec(DEFAULT_STOP_LOSS_PCT))),
+            take_profit: Some(Level::Percent(dec(DEFAULT_TAKE_PROFIT_PCT))),
+            ..ExitConfig::default()
+        },
+        _ => ExitConfig::default(),
+    }
+}
+
+fn instrument_for(cfg: &EngineConfig, symbol: &Symbol) -> Instrument {
+    cfg.instruments
+        .iter()
+        .find(|i| &i.symbol == symbol)
+        .cloned()
+        .unwrap_or_else(|| {
+            Instrument::crypto(
+                symbol.clone(),
+                Decimal::ZERO,
+                Decimal::new(1, 8),
+                Decimal::ZERO,
+            )
+        })
+}

@@ -1,0 +1,61 @@
+//! [`EngineState`]: everything the engine must remember across a restart, serializable. What
+//! is not here (aggregators' partial bars, strategies' indicators, ATRs) depends only on the
+//! market data and is rebuilt by feeding the same events again (see [`super::Engine::restore`]).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ploutos_core::order::{ClientOrderId, Order};
+use ploutos_core::{Decimal, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::breakers::BreakerSet;
+use crate::broker::PaperBroker;
+use crate::portfolio::Portfolio;
+
+/// Exit bookkeeping of one open position.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionMeta {
+    pub entry_time: Option<Timestamp>,
+    /// ATR at the entry bar (for ATR-based exits), as a decimal.
+    pub entry_atr: Option<Decimal>,
+    /// Working exit orders of this position.
+    pub exit_orders: Vec<ClientOrderId>,
+    pub partial_done: bool,
+}
+
+/// The serializable state of the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineState {
+    /// Market events processed so far (where a restart resumes the feed).
+    pub cursor: u64,
+    pub now: Timestamp,
+    /// UTC day (days since the epoch) of `now`.
+    pub day: i64,
+    pub portfolio: Portfolio,
+    /// Orders not yet closed.
+    pub open_orders: BTreeMap<ClientOrderId, Order>,
+    pub order_seq: u64,
+    /// Orders ever submitted and fills ever booked (for `state show`).
+    pub orders_submitted: u64,
+    pub fills: u64,
+    /// Per strategy, and `global`.
+    pub breakers: BTreeMap<Arc<str>, BreakerSet>,
+    /// Key `strategy|symbol`.
+    pub positions: BTreeMap<String, PositionMeta>,
+    /// Key `strategy|symbol`: time of the last exit (cooldown).
+    pub last_exit: BTreeMap<String, Timestamp>,
+    /// Key `strategy|symbol`: bar time of the last signal that produced an order.
+    pub last_signal: BTreeMap<String, Timestamp>,
+    pub trades_today: BTreeMap<Arc<str>, u32>,
+    pub broker: PaperBroker,
+}
+
+/// `strategy|symbol`.
+pub fn key(strategy: &str, symbol: &str) -> String {
+    let mut k = String::with_capacity(strategy.len() + symbol.len() + 1);
+    k.push_str(strategy);
+    k.push('|');
+    k.push_str(symbol);
+    k
+}
