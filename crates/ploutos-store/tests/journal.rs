@@ -551,3 +551,39 @@ fn state_file_errors_name_the_file() {
     let err = files.read_latest().unwrap_err();
     assert!(err.to_string().contains("latest_state.json"), "{err}");
 }
+
+#[test]
+fn floats_in_json_read_back_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = open(&dir.path().join("j.db"));
+    let values: Vec<f64> = (0..2000)
+        .map(|b| b as f64 / 7.0 + 1e-3 * b as f64)
+        .collect();
+    let mut s = signal(SignalKind::Buy, "2024-01-02T00:00:00Z", 632.0 / 7.0);
+    for (i, v) in values.iter().enumerate() {
+        s.indicators.push(format!("v{i}"), *v);
+    }
+    j.append(&[
+        JournalEntry::Signal(s),
+        JournalEntry::Event {
+            kind: "daily_summary".into(),
+            time: t("2024-01-02T00:00:00Z"),
+            json: json!({ "values": values }),
+        },
+    ])
+    .unwrap();
+    let back = &j.signals(1).unwrap()[0].signal;
+    assert_eq!(back.current_price.to_bits(), (632.0f64 / 7.0).to_bits());
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(
+            back.indicators.get(&format!("v{i}")).map(f64::to_bits),
+            Some(v.to_bits())
+        );
+    }
+    let ev = &j.events(Some("daily_summary")).unwrap()[0];
+    let got: Vec<f64> = serde_json::from_value(ev.json["values"].clone()).unwrap();
+    assert!(got
+        .iter()
+        .zip(&values)
+        .all(|(a, b)| a.to_bits() == b.to_bits()));
+}
