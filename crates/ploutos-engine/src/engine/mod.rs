@@ -67,6 +67,8 @@ struct Slot {
     atr: Atr,
     risk: RiskManager,
     exits: ExitConfig,
+    /// Kind of the strategy's last signal (a repeated BUY/SELL is not re-emitted).
+    last_kind: Option<SignalKind>,
 }
 
 /// The trading engine.
@@ -142,6 +144,7 @@ impl Engine {
                     atr,
                     risk: RiskManager::new(sc.risk.clone().unwrap_or_else(|| cfg.risk.clone())),
                     exits: exits.clone(),
+                    last_kind: None,
                 });
             }
         }
@@ -158,6 +161,7 @@ impl Engine {
             positions: BTreeMap::new(),
             last_exit: BTreeMap::new(),
             last_signal: BTreeMap::new(),
+            last_rejection: BTreeMap::new(),
             trades_today: BTreeMap::new(),
             broker,
         };
@@ -233,7 +237,9 @@ impl Engine {
                     symbol: &slot.symbol,
                     strategy: &slot.strategy,
                 };
-                let _ = slot.logic.on_bar(&b, &StrategyCtx::default(), &sink);
+                if let Some(sig) = slot.logic.on_bar(&b, &StrategyCtx::default(), &sink) {
+                    slot.last_kind = Some(sig.kind);
+                }
             }
         }
     }
@@ -406,16 +412,30 @@ impl Engine {
             return;
         };
         let (kind, confidence, bar_time) = (signal.kind, signal.confidence, signal.time);
-        out.push(EngineEvent::Signal(signal));
+        let changed = self.slots[i].last_kind != Some(kind);
+        self.slots[i].last_kind = Some(kind);
+        if changed {
+            // A level signal repeated bar after bar is one signal, not a flood.
+            out.push(EngineEvent::Signal(signal));
+        }
+        let allow_short = self.slots[i].risk.config.allow_short;
+        let pos = ctx.position;
         match kind {
-            SignalKind::Buy if ctx.position < Decimal::ZERO => {
-                self.exit_position(&strategy, &symbol, "signal", out);
+            SignalKind::Buy if pos < Decimal::ZERO => {
+                self.exit_position(&strategy, &symbol, "signal", out)
             }
-            SignalKind::Buy => self.try_entry(i, Side::Buy, confidence, bar_time, bar, atr, out),
-            SignalKind::Sell if ctx.position > Decimal::ZERO => {
-                self.exit_position(&strategy, &symbol, "signal", out);
+            SignalKind::Sell if pos > Decimal::ZERO => {
+                self.exit_position(&strategy, &symbol, "signal", out)
             }
-            SignalKind::Sell => self.try_entry(i, Side::Sell, confidence, bar_time, bar, atr, out),
+            // Already positioned the way the signal says: nothing to do.
+            SignalKind::Buy if pos > Decimal::ZERO => {}
+            SignalKind::Sell if pos < Decimal::ZERO || !allow_short => {}
+            SignalKind::Buy => {
+                self.try_entry(i, Side::Buy, confidence, bar_time, bar, atr, changed, out)
+            }
+            SignalKind::Sell => {
+                self.try_entry(i, Side::Sell, confidence, bar_time, bar, atr, changed, out)
+            }
             SignalKind::Hold => {}
         }
     }
@@ -436,6 +456,7 @@ impl Engine {
         bar_time: Timestamp,
         bar: &Bar,
         atr: Option<f64>,
+        new_signal: bool,
         out: &mut Vec<EngineEvent>,
     ) {
         let now = self.state.now;
@@ -495,14 +516,23 @@ impl Engine {
             min_quantity,
         };
         match self.slots[i].risk.check_entry(&ctx) {
-            Err(r) => out.push(EngineEvent::RiskRejection {
-                time: now,
-                strategy,
-                symbol,
-                rule: r.rule,
-                detail: r.detail,
-            }),
+            Err(r) => {
+                // Report a rejection once per signal and rule, not on every bar a level
+                // signal repeats.
+                let repeat = !new_signal && self.state.last_rejection.get(&k) == Some(&r.rule);
+                self.state.last_rejection.insert(k, r.rule);
+                if !repeat {
+                    out.push(EngineEvent::RiskRejection {
+                        time: now,
+                        strategy,
+                        symbol,
+                        rule: r.rule,
+                        detail: r.detail,
+                    });
+                }
+            }
             Ok(plan) => {
+                self.state.last_rejection.remove(&k);
                 self.state.last_signal.insert(k.clone(), bar_time);
                 let meta = self.state.positions.entry(k).or_default();
                 meta.entry_atr = entry_atr;
@@ -593,6 +623,14 @@ impl Engine {
         self.handle_broker_events(out);
     }
 
+    /// Whether the broker still works `id` (not filled, canceled or expired there, even if the
+    /// engine has not processed that news yet).
+    fn broker_working(&self, id: &ClientOrderId) -> bool {
+        self.state.broker.order(id).is_some_and(|o| {
+            !o.status.is_closed() && o.status != ploutos_core::order::OrderStatus::PendingCancel
+        })
+    }
+
     fn cancel(&mut self, id: &ClientOrderId, out: &mut Vec<EngineEvent>) {
         let now = self.state.now;
         self.scratch.clear();
@@ -617,7 +655,9 @@ impl Engine {
             .map(|m| m.exit_orders.clone())
             .unwrap_or_default();
         for id in &exits {
-            self.cancel(id, out);
+            if self.broker_working(id) {
+                self.cancel(id, out);
+            }
         }
         // A market exit already working? Don't send a second one.
         let working_exit = self.state.open_orders.values().any(|o| {
@@ -793,7 +833,7 @@ impl Engine {
                 .unwrap_or_default();
             let saved = std::mem::take(&mut self.scratch);
             for id in rest {
-                if self.state.open_orders.contains_key(&id) {
+                if self.broker_working(&id) {
                     let evs = self.state.broker.cancel(&id, now);
                     self.scratch.extend(evs);
                 }
@@ -906,7 +946,7 @@ impl Engine {
             .map(|m| m.exit_orders.clone())
             .unwrap_or_default();
         for id in &exits {
-            if self.state.open_orders.contains_key(id) {
+            if self.broker_working(id) {
                 let evs = self.state.broker.cancel(id, now);
                 self.scratch.extend(evs);
             }
@@ -1002,7 +1042,9 @@ impl Engine {
         }
         let ids: Vec<ClientOrderId> = self.state.open_orders.keys().cloned().collect();
         for id in ids {
-            self.cancel(&id, out);
+            if self.broker_working(&id) {
+                self.cancel(&id, out);
+            }
         }
         let positions: Vec<(Arc<str>, Symbol)> = self
             .state

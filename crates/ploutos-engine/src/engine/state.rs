@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::breakers::BreakerSet;
 use crate::broker::PaperBroker;
 use crate::portfolio::Portfolio;
+use crate::risk::RiskRule;
 
 /// Exit bookkeeping of one open position.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +48,8 @@ pub struct EngineState {
     pub last_exit: BTreeMap<String, Timestamp>,
     /// Key `strategy|symbol`: bar time of the last signal that produced an order.
     pub last_signal: BTreeMap<String, Timestamp>,
+    /// Key `strategy|symbol`: the rule of the last rejection (reported once per signal).
+    pub last_rejection: BTreeMap<String, RiskRule>,
     pub trades_today: BTreeMap<Arc<str>, u32>,
     pub broker: PaperBroker,
 }
