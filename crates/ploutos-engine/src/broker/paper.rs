@@ -902,10 +902,11 @@ impl PaperBroker {
                         (Some(b), Side::Buy) => b.min(extreme),
                     });
                 }
-                OrderKind::StopLimit { stop, .. } if !self.orders[idx].triggered => {
-                    if path.first_touch(from, stop, Cross::stop(side)).is_some() {
-                        self.orders[idx].triggered = true;
-                    }
+                OrderKind::StopLimit { stop, .. }
+                    if !self.orders[idx].triggered
+                        && path.first_touch(from, stop, Cross::stop(side)).is_some() =>
+                {
+                    self.orders[idx].triggered = true;
                 }
                 _ => {}
             }
