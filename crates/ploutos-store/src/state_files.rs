@@ -187,7 +187,7 @@ impl StateFiles {
                 },
             ));
         }
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|f| std::cmp::Reverse(f.0));
         Ok(out.into_iter().map(|(_, f)| f).collect())
     }
 

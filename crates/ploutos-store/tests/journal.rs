@@ -418,7 +418,7 @@ fn a_duplicate_fill_is_recorded_but_counted_once() {
     let entries = every_kind();
     j.append(&entries[..1]).unwrap();
     let partial = entries[7].clone();
-    j.append(&[partial.clone()]).unwrap();
+    j.append(std::slice::from_ref(&partial)).unwrap();
     j.append(&[partial]).unwrap();
     assert_eq!(j.count_order_events().unwrap(), 2);
     assert_eq!(j.count_fills().unwrap(), 1);
