@@ -3,7 +3,12 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use ploutos_core::Instrument;
+use ploutos_engine::breakers::BreakerConfig;
+use ploutos_engine::broker::PaperConfig;
 use ploutos_engine::consensus::ConsensusConfig;
+use ploutos_engine::engine::{EngineConfig, StrategyConfig};
+use ploutos_engine::risk::RiskConfig;
 use serde::Deserialize;
 
 /// `[analyzer]`: the console analyzer's own settings.
@@ -20,12 +25,70 @@ impl Default for AnalyzerConfig {
     }
 }
 
+/// `[feed]`: where `ploutos run` gets market data.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedConfig {
+    /// `replay` (files); the live venues come with their issue.
+    pub venue: String,
+    /// Replay files, `SYMBOL=path` or `path` (symbol from the file name); relative paths are
+    /// relative to the config file.
+    pub files: Vec<String>,
+    /// × real time; 0 = as fast as possible.
+    pub speed: f64,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig {
+            venue: "replay".into(),
+            files: Vec::new(),
+            speed: 0.0,
+        }
+    }
+}
+
+/// `[journal]`: how `ploutos run` keeps what it did.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JournalConfig {
+    /// SQLite `synchronous`: `normal` (survives a process crash) or `full` (also a power cut).
+    pub synchronous: String,
+    /// Longest wall-clock time events wait before their batch is committed.
+    pub commit_ms: u64,
+    /// Most events in one batch.
+    pub batch_events: usize,
+    /// Minutes between `latest_state.json` writes (and its rotating gzip copies).
+    pub state_every_minutes: f64,
+    /// Rotating gzip state copies kept.
+    pub keep_states: usize,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        JournalConfig {
+            synchronous: "normal".into(),
+            commit_ms: 200,
+            batch_events: 512,
+            state_every_minutes: 5.0,
+            keep_states: 100,
+        }
+    }
+}
+
 /// The whole file. Unknown keys are errors that name the key.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub analyzer: AnalyzerConfig,
     pub consensus: ConsensusConfig,
+    pub feed: FeedConfig,
+    pub journal: JournalConfig,
+    pub risk: RiskConfig,
+    pub breakers: BreakerConfig,
+    pub broker: PaperConfig,
+    pub instruments: Vec<Instrument>,
+    pub strategies: Vec<StrategyConfig>,
 }
 
 impl Config {
@@ -44,7 +107,44 @@ impl Config {
             cfg.analyzer.max_tickers >= 1,
             "analyzer.max_tickers = 0: must be at least 1"
         );
+        anyhow::ensure!(
+            cfg.feed.venue == "replay",
+            "feed.venue = {:?}: only \"replay\" is available in this version",
+            cfg.feed.venue
+        );
+        anyhow::ensure!(
+            cfg.feed.speed.is_finite() && cfg.feed.speed >= 0.0,
+            "feed.speed = {}: must be 0 (as fast as possible) or a positive factor",
+            cfg.feed.speed
+        );
+        anyhow::ensure!(
+            matches!(cfg.journal.synchronous.as_str(), "normal" | "full"),
+            "journal.synchronous = {:?}: must be \"normal\" or \"full\"",
+            cfg.journal.synchronous
+        );
+        anyhow::ensure!(
+            cfg.journal.batch_events >= 1 && cfg.journal.keep_states >= 1,
+            "journal.batch_events and journal.keep_states must be at least 1"
+        );
+        for (i, s) in cfg.strategies.iter().enumerate() {
+            anyhow::ensure!(
+                !s.symbols.is_empty(),
+                "strategies[{i}] ({:?}): symbols is empty",
+                s.name
+            );
+        }
         Ok(cfg)
+    }
+
+    /// The engine's part.
+    pub fn engine(&self) -> EngineConfig {
+        EngineConfig {
+            strategies: self.strategies.clone(),
+            risk: self.risk.clone(),
+            breakers: self.breakers.clone(),
+            broker: self.broker.clone(),
+            instruments: self.instruments.clone(),
+        }
     }
 }
 

@@ -80,6 +80,9 @@ pub struct Engine {
     state: EngineState,
     /// Scratch buffer for broker events (reused, no allocation per bar).
     scratch: Vec<(ClientOrderId, OrderEvent)>,
+    /// Follow-up orders sent while handling broker events (exits after an entry), to be
+    /// announced as `OrderSubmitted` before their updates.
+    follow_ups: Vec<OrderRequest>,
 }
 
 fn dec(x: f64) -> Decimal {
@@ -172,6 +175,7 @@ impl Engine {
             calendar: NyseCalendar::new(),
             state,
             scratch: Vec::new(),
+            follow_ups: Vec::new(),
         })
     }
 
@@ -746,7 +750,12 @@ impl Engine {
             });
             if let OrderEvent::Filled(fill) = &ev {
                 self.book_fill(&req, fill, out);
-                // Follow-up orders (exits after an entry) may produce events of their own.
+                // Follow-up orders (exits after an entry) are announced, then their events
+                // handled in turn.
+                let now = self.state.now;
+                for order in self.follow_ups.drain(..) {
+                    out.push(EngineEvent::OrderSubmitted { time: now, order });
+                }
                 pending.append(&mut self.scratch);
             }
             if closed {
@@ -999,6 +1008,7 @@ impl Engine {
             self.state
                 .open_orders
                 .insert(req.client_id.clone(), Order::new(req.clone(), now));
+            self.follow_ups.push(req.clone());
             let evs = self.state.broker.submit(req, now, ctx);
             self.scratch.extend(evs);
         }

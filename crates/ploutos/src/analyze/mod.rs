@@ -6,8 +6,8 @@
 //! [`ConsensusDetector`]; each closed bar prints a line, each BUY/SELL at or above the minimum
 //! confidence a framed alert (text), or a JSON object (jsonl).
 
-mod output;
-mod source;
+pub(crate) mod output;
+pub(crate) mod source;
 mod stats;
 
 use std::io::{self, BufWriter, IsTerminal, Write};

@@ -26,6 +26,26 @@ pub struct SessionPlan {
     pub align: Option<i64>,
 }
 
+/// The loaded replay (a plain iterator of market events) and what the header says about it.
+pub struct LoadedReplay {
+    pub symbols: Vec<Symbol>,
+    pub timeframes: Vec<Timeframe>,
+    pub replay: Replay,
+    pub description: String,
+}
+
+impl LoadedReplay {
+    /// The paced feed over the rest of the replay.
+    pub fn into_feed(self, speed: f64) -> Loaded {
+        Loaded {
+            symbols: self.symbols,
+            timeframes: self.timeframes,
+            feed: Box::new(ReplayFeed::new(self.replay, speed, MAX_GAP)),
+            description: self.description,
+        }
+    }
+}
+
 /// The loaded feed and what the header says about it.
 pub struct Loaded {
     pub symbols: Vec<Symbol>,
@@ -101,6 +121,11 @@ fn shift(s: ReplayStream, by: i64) -> Result<ReplayStream> {
 
 /// Reads every file, checks the ticker list, and builds the replay feed.
 pub fn load(plan: &SessionPlan) -> Result<Loaded> {
+    Ok(load_replay(plan)?.into_feed(plan.speed))
+}
+
+/// Reads every file, checks the ticker list, and merges them into one replay.
+pub fn load_replay(plan: &SessionPlan) -> Result<LoadedReplay> {
     if !(plan.speed.is_finite() && plan.speed >= 0.0) {
         bail!(
             "--speed {}: must be 0 (as fast as possible) or a positive factor",
@@ -187,10 +212,10 @@ pub fn load(plan: &SessionPlan) -> Result<Loaded> {
         "replay of {} file(s), {events} events, {pace}{note}",
         plan.sources.len()
     );
-    Ok(Loaded {
+    Ok(LoadedReplay {
         symbols,
         timeframes,
-        feed: Box::new(ReplayFeed::new(replay, plan.speed, MAX_GAP)),
+        replay,
         description,
     })
 }
