@@ -636,11 +636,19 @@ impl Engine {
     }
 
     fn cancel(&mut self, id: &ClientOrderId, out: &mut Vec<EngineEvent>) {
-        let now = self.state.now;
         self.scratch.clear();
+        self.queue_cancel(id);
+        self.handle_broker_events(out);
+    }
+
+    /// Asks the broker to cancel `id`; the request itself (`CancelRequested`) and the broker's
+    /// answer go to `scratch`, in that order.
+    fn queue_cancel(&mut self, id: &ClientOrderId) {
+        let now = self.state.now;
+        self.scratch
+            .push((id.clone(), OrderEvent::CancelRequested { time: now }));
         let evs = self.state.broker.cancel(id, now);
         self.scratch.extend(evs);
-        self.handle_broker_events(out);
     }
 
     /// Closes the strategy's position in `symbol` at market, canceling its exit orders.
@@ -843,8 +851,7 @@ impl Engine {
             let saved = std::mem::take(&mut self.scratch);
             for id in rest {
                 if self.broker_working(&id) {
-                    let evs = self.state.broker.cancel(&id, now);
-                    self.scratch.extend(evs);
+                    self.queue_cancel(&id);
                 }
             }
             let mut produced = std::mem::replace(&mut self.scratch, saved);
@@ -947,7 +954,6 @@ impl Engine {
     /// After a partial take-profit: a trailing stop for what is left.
     fn replace_with_trailing(&mut self, req: &OrderRequest, position: Decimal) {
         let k = key(&req.strategy, req.symbol.as_str());
-        let now = self.state.now;
         let exits = self
             .state
             .positions
@@ -956,8 +962,7 @@ impl Engine {
             .unwrap_or_default();
         for id in &exits {
             if self.broker_working(id) {
-                let evs = self.state.broker.cancel(id, now);
-                self.scratch.extend(evs);
+                self.queue_cancel(id);
             }
         }
         let slot_exits = self
