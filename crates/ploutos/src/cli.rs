@@ -54,11 +54,115 @@ Examples:
   ploutos indicators --data data/samples/spy_1m.csv
   ploutos indicators --data data/samples/goog_daily.csv --out goog_indicators.csv")]
     Indicators(IndicatorsArgs),
+    /// Paper-trades the configured strategies on the configured feed, journaling everything.
+    #[command(after_help = "\
+Examples:
+  ploutos run --config ploutos.example.toml
+  ploutos run --config ploutos.toml --data-dir /var/lib/ploutos --verbose
+  ploutos run --config ploutos.toml --restore      (continue after a crash or a stop, exactly)
+
+The data directory holds the journal (journal.sqlite, SQLite WAL), latest_state.json and its
+rotating gzip copies (history/), and the commands left by `ploutos panic|resume`.")]
+    Run(RunArgs),
+    /// Shows the saved state of a data directory.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// Cancels every open order, closes every position and halts until `ploutos resume`.
+    #[command(after_help = "\
+The command is left in DATA_DIR/commands/: the running engine applies it within half a
+second; if none runs, the next `ploutos run --restore` applies it first.")]
+    Panic(DataDirArgs),
+    /// Lifts a breaker pause or a panic halt (all scopes, or one strategy / `global`).
+    Resume(ResumeArgs),
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Market-data tools.
     Data {
         #[command(subcommand)]
         command: DataCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Checks a configuration file and names every error with its location.
+    #[command(after_help = "\
+Examples:
+  ploutos config check ploutos.example.toml")]
+    Check {
+        /// The file to check.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Cash, equity, positions, open orders and trades per strategy and in total.
+    #[command(after_help = "\
+Examples:
+  ploutos state show --data-dir ploutos-data
+  ploutos state show --json | jq .total")]
+    Show {
+        #[command(flatten)]
+        dir: DataDirArgs,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The saved states: journal snapshots and the rotating state files.
+    List {
+        #[command(flatten)]
+        dir: DataDirArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Makes a saved state file the restore point of the journal (then `run --restore`).
+    Restore {
+        #[command(flatten)]
+        dir: DataDirArgs,
+        /// A file from `state list` (latest_state.json or history/state-….json.gz).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataDirArgs {
+    /// Where the journal and state files are.
+    #[arg(long, default_value = "ploutos-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    #[command(flatten)]
+    pub dir: DataDirArgs,
+    /// Only this scope: a strategy name or `global` (default: all).
+    #[arg(long)]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The configuration file.
+    #[arg(long, default_value = "ploutos.toml")]
+    pub config: PathBuf,
+    /// Where the journal and state files go.
+    #[arg(long, default_value = "ploutos-data")]
+    pub data_dir: PathBuf,
+    /// Continue from the journal's latest snapshot (after a crash or a stop).
+    #[arg(long)]
+    pub restore: bool,
+    /// Also print signals, orders, order updates and risk rejections.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Stop after this many market events.
+    #[arg(long, hide = true)]
+    pub max_events: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +237,15 @@ pub struct DemoArgs {
     /// Replay speed: N × real time; 0 = as fast as possible.
     #[arg(long, default_value_t = 300.0)]
     pub speed: f64,
+    /// Only the analyzer (signals and alerts), no paper trading.
+    #[arg(long)]
+    pub analyze_only: bool,
+    /// Where the demo's journal goes (default: a new directory under the system temp dir).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Also print orders, order updates and risk rejections.
+    #[arg(long)]
+    pub verbose: bool,
     #[command(flatten)]
     pub opts: AnalyzerOptions,
 }

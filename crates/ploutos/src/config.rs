@@ -153,9 +153,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_example_file_is_valid_and_equals_the_defaults() {
+    fn the_example_file_is_valid_and_documents_the_defaults() {
         let text = include_str!("../../../ploutos.example.toml");
-        assert_eq!(Config::parse(text).unwrap(), Config::default());
+        let cfg = Config::parse(text).unwrap();
+        let d = Config::default();
+        // The sections that have defaults show exactly those defaults.
+        assert_eq!(cfg.analyzer, d.analyzer);
+        assert_eq!(cfg.consensus, d.consensus);
+        assert_eq!(cfg.journal, d.journal);
+        assert_eq!(cfg.risk, d.risk);
+        assert_eq!(cfg.breakers, d.breakers);
+        assert_eq!(cfg.feed.speed, d.feed.speed);
+        assert_eq!(cfg.strategies.len(), 3);
     }
 
     #[test]

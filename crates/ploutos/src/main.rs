@@ -4,6 +4,7 @@ mod analyze;
 mod cli;
 mod config;
 mod indicators;
+mod run;
 mod samples;
 mod synth;
 
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, DataCommand};
+use cli::{Cli, Command, ConfigCommand, DataCommand, StateCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -22,6 +23,25 @@ fn main() -> ExitCode {
         Command::Data {
             command: DataCommand::Synth(args),
         } => synth::run(args),
+        Command::Run(args) => run_cmd(args),
+        Command::State { command } => match command {
+            StateCommand::Show { dir, json } => run::commands::state_show(&dir.data_dir, json),
+            StateCommand::List { dir, json } => run::commands::state_list(&dir.data_dir, json),
+            StateCommand::Restore { dir, file } => {
+                run::commands::state_restore(&dir.data_dir, &file)
+            }
+        },
+        Command::Panic(dir) => run::commands::command(&dir.data_dir, "panic"),
+        Command::Resume(args) => run::commands::command(
+            &args.dir.data_dir,
+            &match args.scope {
+                Some(s) => format!("resume {s}"),
+                None => "resume".to_string(),
+            },
+        ),
+        Command::Config {
+            command: ConfigCommand::Check { file },
+        } => run::commands::config_check(&file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,6 +59,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_cmd(args: cli::RunArgs) -> anyhow::Result<()> {
+    let config = config::Config::load(&args.config)?;
+    let base_dir = args
+        .config
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    run::run(run::RunPlan {
+        config,
+        base_dir,
+        data_dir: args.data_dir,
+        restore: args.restore,
+        verbose: args.verbose,
+        bars: false,
+        align: None,
+        max_events: args.max_events,
+    })
 }
 
 /// The error and its causes, each cause shown once (library errors often quote their

@@ -1,0 +1,328 @@
+//! `ploutos run`, `ploutos demo` (paper trading), `ploutos state`, `ploutos panic|resume`.
+//!
+//! The engine ([`ploutos_engine::engine::Engine`]) runs on this thread and owns all trading
+//! state; the feed is awaited through the [`ploutos_venues::Feed`] trait. Every engine event
+//! goes to the journal (SQLite, WAL) in batches, each batch committed in one transaction
+//! together with a snapshot of the engine state and the feed cursor. With the paper broker
+//! nothing leaves the process before its batch commits except console output, so after a
+//! crash `--restore` rebuilds the exact state: the latest snapshot, plus the replay from its
+//! cursor, which regenerates bit for bit whatever the lost batch held.
+
+pub mod commands;
+mod console;
+mod journal;
+
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use ploutos_core::{MarketEvent, Symbol, Timestamp};
+use ploutos_engine::engine::{Engine, EngineState};
+use ploutos_engine::events::EngineEvent;
+use ploutos_store::journal::{Journal, JournalEntry, JournalOptions, Synchronous};
+use ploutos_store::state_files::StateFiles;
+use ploutos_venues::Feed;
+
+use crate::analyze::source::{self, SessionPlan};
+use crate::config::Config;
+pub use console::Console;
+
+/// File names inside the data directory.
+pub const JOURNAL_FILE: &str = "journal.sqlite";
+pub const COMMANDS_DIR: &str = "commands";
+
+/// What `run` and `demo` need.
+pub struct RunPlan {
+    pub config: Config,
+    /// Where relative replay paths are resolved.
+    pub base_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub restore: bool,
+    pub verbose: bool,
+    /// Print every closed bar and consensus alerts (the demo).
+    pub bars: bool,
+    /// Shift replay files to start together (the demo).
+    pub align: Option<i64>,
+    /// Stop after this many market events (tests; `None` = the whole feed).
+    pub max_events: Option<u64>,
+}
+
+/// Opens (or creates) the journal of `data_dir`.
+pub fn open_journal(data_dir: &Path, full_sync: bool) -> Result<Journal> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+    let mut opts = JournalOptions::default();
+    if full_sync {
+        opts.synchronous = Synchronous::Full;
+    }
+    Ok(Journal::open(data_dir.join(JOURNAL_FILE), opts)?)
+}
+
+/// The commands `ploutos panic|resume` left for the engine, oldest first (and removes them).
+fn take_commands(dir: &Path) -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            out.push(text.trim().to_string());
+        }
+        let _ = std::fs::remove_file(&f);
+    }
+    out
+}
+
+/// Leaves a command (`panic`, `resume`, `resume <scope>`) for the running engine (or the next
+/// `run --restore`).
+pub fn queue_command(data_dir: &Path, command: &str) -> Result<PathBuf> {
+    let dir = data_dir.join(COMMANDS_DIR);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let path = dir.join(format!("{nanos:024}-{}", std::process::id()));
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, command).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+struct Batcher {
+    journal: Journal,
+    pending: Vec<JournalEntry>,
+    last_commit: Instant,
+    commit_after: Duration,
+    max_events: usize,
+    state_files: StateFiles,
+    last_state: Instant,
+    state_every: Duration,
+}
+
+impl Batcher {
+    fn due(&self) -> bool {
+        self.pending.len() >= self.max_events
+            || (!self.pending.is_empty() && self.last_commit.elapsed() >= self.commit_after)
+    }
+
+    /// Commits what is pending with a snapshot of `engine` (also when nothing is pending and
+    /// `force` is set, to move the restore point).
+    fn commit(&mut self, engine: &Engine, force: bool) -> Result<()> {
+        if self.pending.is_empty() && !force {
+            return Ok(());
+        }
+        let state = engine.state();
+        self.pending.push(JournalEntry::Snapshot {
+            time: state.now,
+            cursor: state.cursor.to_string(),
+            state: serde_json::to_value(state)?,
+        });
+        self.journal.append(&self.pending)?;
+        self.pending.clear();
+        self.last_commit = Instant::now();
+        if self.last_state.elapsed() >= self.state_every {
+            self.write_state(engine)?;
+        }
+        Ok(())
+    }
+
+    fn write_state(&mut self, engine: &Engine) -> Result<()> {
+        self.state_files
+            .write_latest(&serde_json::to_value(engine.state())?)?;
+        self.last_state = Instant::now();
+        Ok(())
+    }
+}
+
+fn replay_plan(cfg: &Config, base: &Path, align: Option<i64>) -> Result<SessionPlan> {
+    if cfg.feed.files.is_empty() {
+        bail!("[feed] files is empty: list the replay files (SYMBOL=path or path)");
+    }
+    let mut sources = Vec::new();
+    for spec in &cfg.feed.files {
+        let (sym, path) = source::parse_replay_spec(spec)?;
+        let path = if path.is_relative() {
+            base.join(path)
+        } else {
+            path
+        };
+        sources.push((sym, path));
+    }
+    Ok(SessionPlan {
+        sources,
+        only: Vec::new(),
+        speed: cfg.feed.speed,
+        align,
+    })
+}
+
+/// Runs the engine on the configured feed until it ends or Ctrl-C.
+pub fn run(plan: RunPlan) -> Result<()> {
+    let cfg = &plan.config;
+    let engine_cfg = cfg.engine();
+    if engine_cfg.strategies.iter().all(|s| !s.enabled) {
+        bail!("no enabled [[strategies]] in the configuration: nothing to trade");
+    }
+    let loaded = source::load_replay(&replay_plan(cfg, &plan.base_dir, plan.align)?)?;
+    let traded: Vec<Symbol> = engine_cfg
+        .strategies
+        .iter()
+        .flat_map(|s| s.symbols.clone())
+        .collect();
+    for s in &traded {
+        if !loaded.symbols.contains(s) {
+            bail!(
+                "a strategy trades {s}, but no [feed] file holds it (the feed has {})",
+                loaded
+                    .symbols
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let mut journal = open_journal(&plan.data_dir, cfg.journal.synchronous == "full")?;
+    let snapshot = journal.latest_snapshot()?;
+    let mut replay = loaded.replay;
+    let first_time = replay.peek_time().unwrap_or(Timestamp::EPOCH);
+    let engine = match (plan.restore, snapshot) {
+        (true, Some((seq, _, cursor, state))) => {
+            let state: EngineState = serde_json::from_value(state).context("the journal's latest snapshot does not fit this version")?;
+            let n: u64 = cursor.parse().with_context(|| format!("snapshot cursor {cursor:?}"))?;
+            let history: Vec<MarketEvent> = replay.by_ref().take(n as usize).collect();
+            eprintln!("restoring from snapshot #{seq}: {n} market events already processed, {} orders open", state.open_orders.len());
+            Engine::restore(engine_cfg, first_time, state, &history)?
+        }
+        (true, None) => {
+            eprintln!("--restore: the journal in {} is empty; starting fresh", plan.data_dir.display());
+            Engine::new(engine_cfg, first_time)?
+        }
+        (false, Some(_)) => bail!(
+            "the data directory {} already holds a journal: continue it with --restore, or use another --data-dir",
+            plan.data_dir.display()
+        ),
+        (false, None) => Engine::new(engine_cfg, first_time)?,
+    };
+    let _ = &mut journal;
+    let state_files = StateFiles::new(plan.data_dir.clone()).with_keep(cfg.journal.keep_states);
+    let mut batcher = Batcher {
+        journal,
+        pending: Vec::new(),
+        last_commit: Instant::now(),
+        commit_after: Duration::from_millis(cfg.journal.commit_ms),
+        max_events: cfg.journal.batch_events,
+        state_files,
+        last_state: Instant::now(),
+        state_every: Duration::from_secs_f64((cfg.journal.state_every_minutes * 60.0).max(0.0)),
+    };
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut console = Console::new(plan.verbose, plan.bars, color, cfg.consensus.min_confidence);
+    let feed =
+        ploutos_venues::replay::ReplayFeed::new(replay, cfg.feed.speed, Duration::from_secs(5));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let commands_dir = plan.data_dir.join(COMMANDS_DIR);
+    let started = Instant::now();
+    let (engine, interrupted) = runtime.block_on(event_loop(
+        engine,
+        Box::new(feed),
+        &mut batcher,
+        &mut console,
+        &commands_dir,
+        plan.max_events,
+    ))?;
+    batcher.commit(&engine, true)?;
+    batcher.write_state(&engine)?;
+    console.summary(&engine, started.elapsed(), interrupted)?;
+    Ok(())
+}
+
+async fn event_loop(
+    mut engine: Engine,
+    mut feed: Box<dyn Feed>,
+    batcher: &mut Batcher,
+    console: &mut Console,
+    commands_dir: &Path,
+    max_events: Option<u64>,
+) -> Result<(Engine, bool)> {
+    let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut poll = tokio::time::interval(Duration::from_millis(500));
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen = 0u64;
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut ctrl_c => return Ok((engine, true)),
+            _ = poll.tick() => {
+                for cmd in take_commands(commands_dir) {
+                    out.clear();
+                    apply_command(&mut engine, &cmd, &mut out);
+                    console.command(&cmd);
+                    record(&engine, &out, batcher, console)?;
+                    batcher.commit(&engine, true)?;
+                }
+                if batcher.due() {
+                    batcher.commit(&engine, false)?;
+                }
+            }
+            ev = feed.next_event() => {
+                let Some(ev) = ev? else {
+                    return Ok((engine, false));
+                };
+                out.clear();
+                engine.on_market_event(&ev, &mut out);
+                console.market(&ev)?;
+                record(&engine, &out, batcher, console)?;
+                if batcher.due() {
+                    batcher.commit(&engine, false)?;
+                }
+                seen += 1;
+                if max_events.is_some_and(|m| seen >= m) {
+                    return Ok((engine, false));
+                }
+            }
+        }
+    }
+}
+
+fn record(
+    engine: &Engine,
+    out: &[EngineEvent],
+    batcher: &mut Batcher,
+    console: &mut Console,
+) -> Result<()> {
+    let now = engine.state().now;
+    for ev in out {
+        if let Some(e) = journal::entry(ev, now) {
+            batcher.pending.push(e);
+        }
+        console.event(ev)?;
+    }
+    Ok(())
+}
+
+/// `panic`, `resume`, `resume <scope>`.
+pub fn apply_command(engine: &mut Engine, cmd: &str, out: &mut Vec<EngineEvent>) {
+    let mut words = cmd.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some("panic"), _) => engine.panic(out),
+        (Some("resume"), scope) => engine.resume(scope, "ploutos resume", out),
+        _ => out.push(EngineEvent::Error {
+            time: engine.state().now,
+            message: format!("unknown command {cmd:?} (expected panic or resume)"),
+        }),
+    }
+}
