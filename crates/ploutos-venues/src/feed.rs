@@ -21,6 +21,8 @@ pub type EventFuture<'a> =
 /// - `Ok(None)` means the stream has ended for good; later calls keep returning `Ok(None)`.
 /// - An `Err` is reported once; whether the feed can continue afterwards is up to the
 ///   implementation (the replay feed cannot fail after construction).
+/// - [`Feed::next_event`] is cancel-safe: dropping its future before it completes (a
+///   `select!` that took another branch) loses no event; the next call delivers it.
 /// - The trait is object safe: hold feeds as `Box<dyn Feed>`.
 pub trait Feed: Send {
     /// A short name for logs (`replay`, `binance`, …).

@@ -59,8 +59,9 @@ pub enum OutsideHours {
     Queue,
 }
 
-/// Paper broker settings.
+/// Paper broker settings (every field optional in a configuration file).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct PaperConfig {
     pub mode: FillMode,
     pub fees: Fees,

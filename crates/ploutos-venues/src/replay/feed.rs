@@ -50,20 +50,23 @@ impl ReplayFeed {
         Duration::from_nanos(scaled.min(cap) as u64)
     }
 
+    /// Cancel-safe: the event is taken only after the wait, so a caller that drops the future
+    /// mid-wait (a `select!` on Ctrl-C or a timer) loses nothing and the next call waits for
+    /// the rest of the same gap.
     async fn next_paced(&mut self) -> Option<MarketEvent> {
-        let event = self.replay.next()?;
+        let time = self.replay.peek_time()?;
         if self.speed > 0.0 {
             let due = match self.last {
                 Some((prev_time, prev_due)) => {
-                    let gap = event.time().as_nanos().saturating_sub(prev_time.as_nanos());
+                    let gap = time.as_nanos().saturating_sub(prev_time.as_nanos());
                     prev_due + self.wall_gap(gap)
                 }
                 None => Instant::now(),
             };
             tokio::time::sleep_until(due).await;
-            self.last = Some((event.time(), due));
+            self.last = Some((time, due));
         }
-        Some(event)
+        self.replay.next()
     }
 }
 
@@ -78,5 +81,45 @@ impl Feed for ReplayFeed {
 
     fn next_event(&mut self) -> EventFuture<'_> {
         Box::pin(async move { Ok(self.next_paced().await) })
+    }
+}
+
+#[cfg(test)]
+mod cancel_tests {
+    use super::*;
+    use crate::replay::{Replay, ReplayStream};
+    use ploutos_core::{Bar, Timeframe, Timestamp};
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_a_pending_next_event_loses_nothing() {
+        let bars: Vec<Bar> = (0..5)
+            .map(|i| {
+                Bar::new(
+                    Timestamp::from_secs(i * 60).unwrap(),
+                    1.0,
+                    1.0,
+                    1.0,
+                    1.0,
+                    1.0,
+                )
+                .unwrap()
+            })
+            .collect();
+        let sym = Symbol::new("X").unwrap();
+        let stream = ReplayStream::bars(sym, Timeframe::M1, bars).unwrap();
+        let mut feed = ReplayFeed::new(Replay::new(vec![stream]), 60.0, Duration::from_secs(5));
+        let mut got = 0;
+        loop {
+            // A timer that fires before the (1 s) pacing gap: the feed's future is dropped.
+            tokio::select! {
+                biased;
+                _ = tokio::time::sleep(Duration::from_millis(300)) => continue,
+                ev = feed.next_event() => match ev.unwrap() {
+                    Some(_) => got += 1,
+                    None => break,
+                },
+            }
+        }
+        assert_eq!(got, 5);
     }
 }

@@ -237,10 +237,8 @@ impl Console {
                 )?;
             }
         }
-        if self.bars {
-            self.out.flush()?;
-        }
-        Ok(())
+        // Trade lines are rare: show them at once (a live session, a demo).
+        self.out.flush()
     }
 
     /// The table at the end.
