@@ -239,8 +239,8 @@ fn analyze_text_shows_bars_alerts_and_statistics() {
 }
 
 #[test]
-fn demo_plays_several_symbols_with_framed_alerts() {
-    let o = ploutos(&["demo", "--speed", "0"]);
+fn demo_analyzer_plays_several_symbols_with_framed_alerts() {
+    let o = ploutos(&["demo", "--analyze-only", "--speed", "0"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = stdout(&o);
     for t in ["SPY", "BTCUSDT", "BTCPERP", "XRPETH"] {
@@ -253,6 +253,40 @@ fn demo_plays_several_symbols_with_framed_alerts() {
         "{}",
         &s[s.len().saturating_sub(800)..]
     );
+}
+
+#[test]
+fn demo_paper_trades_visibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let o = ploutos(&["demo", "--speed", "0", "--data-dir", data.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    for t in ["SPY", "BTCUSDT", "BTCPERP", "XRPETH"] {
+        assert!(s.contains(&format!("] {t}: $")), "bar lines for {t}");
+    }
+    assert!(s.contains("╔"), "the analyzer's framed alerts");
+    assert!(s.contains("BOUGHT") && s.contains("SOLD"), "trade lines");
+    for reason in ["(entry)", "(stop_loss)", "(signal)", "(trailing_stop)"] {
+        assert!(s.contains(reason), "an exit by {reason}");
+    }
+    assert!(
+        s.contains("Session ended after 50063 market events"),
+        "{}",
+        &s[s.len().saturating_sub(600)..]
+    );
+    // The journal holds it all: `state show` reads it back.
+    let o = ploutos(&[
+        "state",
+        "show",
+        "--json",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["market_events"], 50063);
+    assert!(v["total"]["trades"].as_u64().unwrap() > 50);
 }
 
 #[test]

@@ -303,24 +303,32 @@ impl Engine {
             }
         }
         let day = self.state.now.utc_day();
-        if day != self.state.day {
+        let new_day = day != self.state.day;
+        if new_day {
             out.push(self.daily_summary());
             self.state.day = day;
             self.state.trades_today.clear();
-            let now = self.state.now;
-            for (scope, b) in self.state.breakers.iter_mut() {
-                let equity = if &**scope == GLOBAL {
-                    self.state.portfolio.total_equity()
-                } else {
-                    self.state.portfolio.equity_of(scope).unwrap_or_default()
-                };
-                if let Some(change) = b.on_time(now, day, equity) {
-                    out.push(EngineEvent::Breaker {
-                        time: now,
-                        scope: Arc::clone(scope),
-                        change,
-                    });
-                }
+        }
+        // Breakers: a new day resets daily counters; timed pauses may run out at any moment.
+        let now = self.state.now;
+        let p = &self.state.portfolio;
+        for (scope, b) in self.state.breakers.iter_mut() {
+            if !new_day && b.paused.is_none() {
+                continue;
+            }
+            let equity = if !new_day {
+                Decimal::ZERO // only read on a new day
+            } else if &**scope == GLOBAL {
+                p.total_equity()
+            } else {
+                p.equity_of(scope).unwrap_or_default()
+            };
+            if let Some(change) = b.on_time(now, day, equity) {
+                out.push(EngineEvent::Breaker {
+                    time: now,
+                    scope: Arc::clone(scope),
+                    change,
+                });
             }
         }
     }

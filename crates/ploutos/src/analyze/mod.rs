@@ -50,8 +50,12 @@ pub fn run_analyze(args: AnalyzeArgs) -> Result<()> {
     run(plan, &args.opts)
 }
 
-/// `ploutos demo`.
+/// `ploutos demo`: the paper-trading demo, or with `--analyze-only` (or `--format jsonl`) the
+/// analyzer alone.
 pub fn run_demo(args: DemoArgs) -> Result<()> {
+    if !args.analyze_only && args.opts.format == Format::Text {
+        return crate::run::demo(&args);
+    }
     let dir = samples::dir()?;
     let wanted: Vec<String> = args
         .tickers

@@ -164,6 +164,69 @@ fn replay_plan(cfg: &Config, base: &Path, align: Option<i64>) -> Result<SessionP
     })
 }
 
+/// `ploutos demo`: paper trading on the bundled samples with the analyzer's console.
+pub fn demo(args: &crate::cli::DemoArgs) -> Result<()> {
+    let samples = crate::samples::dir()?;
+    let text = include_str!("demo.toml").replace("{samples}", &samples.display().to_string());
+    let mut config = Config::parse(&text).context("the built-in demo configuration")?;
+    if !(args.speed.is_finite() && args.speed >= 0.0) {
+        bail!(
+            "--speed {}: must be 0 (as fast as possible) or a positive factor",
+            args.speed
+        );
+    }
+    config.feed.speed = args.speed;
+    if !args.tickers.is_empty() {
+        let wanted: Vec<String> = args
+            .tickers
+            .iter()
+            .map(|t| t.trim().to_ascii_uppercase())
+            .collect();
+        config
+            .feed
+            .files
+            .retain(|f| wanted.iter().any(|w| f.starts_with(&format!("{w}="))));
+        if config.feed.files.is_empty() {
+            bail!(
+                "the demo plays SPY, BTCUSDT, BTCPERP and XRPETH; none of {} is among them",
+                wanted.join(", ")
+            );
+        }
+        for s in &mut config.strategies {
+            s.symbols.retain(|x| wanted.iter().any(|w| w == x.as_str()));
+        }
+        config.strategies.retain(|s| !s.symbols.is_empty());
+    }
+    if let Some(m) = args.opts.min_confidence {
+        config.consensus.min_confidence = m;
+    }
+    if let Some(tf) = args.opts.timeframe {
+        for s in &mut config.strategies {
+            s.timeframe = Some(tf);
+        }
+    }
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("ploutos-demo-{}", std::process::id()))
+    });
+    println!("Ploutos demo — paper trading {} strategies on bundled real data (each file shifted by whole days to start on one day; times UTC).", config.strategies.len());
+    println!(
+        "  Journal: {}   ·   `ploutos state show --data-dir {}` afterwards   ·   Ctrl-C ends it.",
+        data_dir.display(),
+        data_dir.display()
+    );
+    println!();
+    run(RunPlan {
+        config,
+        base_dir: PathBuf::new(),
+        data_dir,
+        restore: false,
+        verbose: args.verbose,
+        bars: true,
+        align: Some(86_400_000_000_000),
+        max_events: None,
+    })
+}
+
 /// Runs the engine on the configured feed until it ends or Ctrl-C.
 pub fn run(plan: RunPlan) -> Result<()> {
     let cfg = &plan.config;
