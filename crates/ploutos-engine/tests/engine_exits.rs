@@ -2,7 +2,7 @@
 //! 10 units at 100 (fixed notional 1,000, no fees, no slippage) on the open of bar 3, then
 //! bars chosen to hit one exit.
 
-use ploutos_core::{Bar, Decimal, Instrument, MarketEvent, Symbol, Timeframe, Timestamp};
+use ploutos_core::{Bar, Decimal, MarketEvent, Symbol, Timeframe, Timestamp};
 use ploutos_engine::engine::{Engine, EngineConfig};
 use ploutos_engine::events::EngineEvent;
 use rust_decimal_macros::dec;
