@@ -13,6 +13,21 @@ pub fn price_from_f64(x: f64) -> Option<Decimal> {
     if !x.is_finite() {
         return None;
     }
+    // Fast path (prices, quantities): the fewest decimals k <= 12 such that round(x·10^k)/10^k
+    // is x again. Both the product and the quotient are correctly rounded, so the check is
+    // exact: this is the shortest decimal with k fractional digits that reads back as x, which
+    // is what the general path below finds too (tested against it).
+    let a = x.abs();
+    if a < 1e15 {
+        let mut scale = 1.0f64;
+        for k in 0..=12u32 {
+            let m = (x * scale).round();
+            if m.abs() < 9.0e15 && m / scale == x {
+                return Some(Decimal::new(m as i64, k));
+            }
+            scale *= 10.0;
+        }
+    }
     // Rust's `Display` for f64 prints the shortest round-trip representation, never in
     // exponent form; Decimal parses up to 28 significant digits.
     let s = x.to_string();
@@ -58,6 +73,35 @@ mod tests {
         assert_eq!(price_from_f64(f64::NAN), None);
         assert_eq!(price_from_f64(1e300), None);
         assert_eq!(to_f64(dec!(519.5)), 519.5);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_shortest_round_trip() {
+        use crate::synth::SplitMix64;
+        let mut rng = SplitMix64::new(1);
+        for i in 0..200_000u64 {
+            let digits = (i % 9) as i32;
+            let raw = (rng.next_unit() - 0.5) * 10f64.powi((i % 12) as i32);
+            let x = (raw * 10f64.powi(digits)).round() / 10f64.powi(digits);
+            let slow = x.to_string().parse::<Decimal>().ok();
+            assert_eq!(price_from_f64(x), slow, "{x}");
+        }
+        for x in [
+            0.1,
+            0.2 + 0.1,
+            1e-12,
+            123456789.123,
+            6412.46,
+            0.00141418,
+            -3.5,
+            0.0,
+        ] {
+            assert_eq!(
+                price_from_f64(x),
+                x.to_string().parse::<Decimal>().ok(),
+                "{x}"
+            );
+        }
     }
 
     #[test]

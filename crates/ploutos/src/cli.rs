@@ -86,6 +86,19 @@ second; if none runs, the next `ploutos run --restore` applies it first.")]
         #[command(subcommand)]
         command: DataCommand,
     },
+    /// Benchmark of the whole trading path (scripts/bench.sh).
+    #[command(hide = true)]
+    BenchEngine {
+        #[arg(long, default_value_t = 1)]
+        strategies: usize,
+        #[arg(long, default_value_t = 1)]
+        symbols: usize,
+        #[arg(long, default_value_t = 100_000)]
+        bars: usize,
+        /// Journal into this directory (removed first), batched as `ploutos run` does.
+        #[arg(long)]
+        journal: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

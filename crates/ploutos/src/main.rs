@@ -24,6 +24,17 @@ fn main() -> ExitCode {
             command: DataCommand::Synth(args),
         } => synth::run(args),
         Command::Run(args) => run_cmd(args),
+        Command::BenchEngine {
+            strategies,
+            symbols,
+            bars,
+            journal,
+        } => {
+            if let Some(j) = &journal {
+                let _ = std::fs::remove_dir_all(j);
+            }
+            run::bench::bench(strategies, symbols, bars, journal.as_deref())
+        }
         Command::State { command } => match command {
             StateCommand::Show { dir, json } => run::commands::state_show(&dir.data_dir, json),
             StateCommand::List { dir, json } => run::commands::state_list(&dir.data_dir, json),

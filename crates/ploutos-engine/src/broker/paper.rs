@@ -194,6 +194,9 @@ pub struct PaperBroker {
     instruments: BTreeMap<Symbol, Instrument>,
     orders: Vec<Working>,
     closed: VecDeque<(ClientOrderId, OrderStatus)>,
+    /// The same closed orders by id, for O(log n) duplicate and parent look-ups.
+    #[serde(default)]
+    closed_index: BTreeMap<ClientOrderId, OrderStatus>,
     last_price: BTreeMap<Symbol, Decimal>,
     last_range: BTreeMap<Symbol, Decimal>,
     next_seq: u64,
@@ -397,7 +400,7 @@ impl PaperBroker {
         })?;
         req.validate()?;
         if self.orders.iter().any(|w| w.id() == &req.client_id)
-            || self.closed.iter().any(|(id, _)| id == &req.client_id)
+            || self.closed_index.contains_key(&req.client_id)
         {
             return Err(RejectReason::DuplicateId {
                 id: req.client_id.clone(),
@@ -508,7 +511,7 @@ impl PaperBroker {
             if self.orders.iter().any(|w| w.id() == parent && w.is_open()) {
                 held = true;
             } else {
-                match self.closed.iter().find(|(id, _)| id == parent) {
+                match self.closed_index.get_key_value(parent) {
                     Some((_, OrderStatus::Filled)) => {}
                     Some((_, status)) => {
                         return Err(RejectReason::Parent {
@@ -680,14 +683,20 @@ impl PaperBroker {
                 break;
             }
         }
+        if self.orders.iter().all(Working::is_open) {
+            return; // nothing closed: no need to move the working orders
+        }
         let (closed, open): (Vec<Working>, Vec<Working>) = std::mem::take(&mut self.orders)
             .into_iter()
             .partition(|w| !w.is_open());
         self.orders = open;
         for w in closed {
             self.closed.push_back((w.id().clone(), w.order.status));
+            self.closed_index.insert(w.id().clone(), w.order.status);
             while self.closed.len() > CLOSED_MEMORY {
-                self.closed.pop_front();
+                if let Some((id, _)) = self.closed.pop_front() {
+                    self.closed_index.remove(&id);
+                }
             }
         }
     }

@@ -19,7 +19,7 @@ mod state;
 pub use config::{EngineConfig, StrategyConfig};
 pub use state::{key, EngineState, PositionMeta};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use ploutos_core::money::{price_from_f64, to_f64};
@@ -83,6 +83,12 @@ pub struct Engine {
     /// Follow-up orders sent while handling broker events (exits after an entry), to be
     /// announced as `OrderSubmitted` before their updates.
     follow_ups: Vec<OrderRequest>,
+    /// Scopes whose equity may have changed during this event (checked against the
+    /// breakers at its end, then cleared).
+    dirty: Vec<Arc<str>>,
+    /// Working entry (not reduce-only) orders per strategy and symbol; derived from
+    /// `state.open_orders` (rebuilt on restore).
+    open_entries: HashMap<(Arc<str>, Symbol), u32>,
 }
 
 fn dec(x: f64) -> Decimal {
@@ -176,6 +182,8 @@ impl Engine {
             state,
             scratch: Vec::new(),
             follow_ups: Vec::new(),
+            dirty: Vec::new(),
+            open_entries: HashMap::new(),
         })
     }
 
@@ -217,6 +225,17 @@ impl Engine {
             )));
         }
         e.state = state;
+        e.open_entries.clear();
+        let entries: Vec<(Arc<str>, Symbol)> = e
+            .state
+            .open_orders
+            .values()
+            .filter(|o| !o.request.reduce_only)
+            .map(|o| (Arc::clone(&o.request.strategy), o.request.symbol.clone()))
+            .collect();
+        for k in entries {
+            *e.open_entries.entry(k).or_insert(0) += 1;
+        }
         Ok(e)
     }
 
@@ -234,7 +253,7 @@ impl Engine {
             return;
         };
         for i in idx {
-            for b in self.slot_bars(i, *timeframe, bar) {
+            for b in self.slot_bars(i, *timeframe, bar).into_iter().flatten() {
                 let slot = &mut self.slots[i];
                 slot.atr.update(b.high(), b.low(), b.close());
                 let sink = SignalSink {
@@ -249,23 +268,25 @@ impl Engine {
     }
 
     /// The bars slot `i` decides on for one incoming bar (aggregated to its timeframe).
-    fn slot_bars(&mut self, i: usize, source: Timeframe, bar: &Bar) -> Vec<Bar> {
+    fn slot_bars(&mut self, i: usize, source: Timeframe, bar: &Bar) -> [Option<Bar>; 2] {
         let slot = &mut self.slots[i];
         let target = slot.timeframe.unwrap_or(source);
         if target == source {
-            return vec![*bar];
+            return [Some(*bar), None];
         }
         if slot.aggregator.is_none() {
             match BarAggregator::new(source, target) {
                 Ok(a) => slot.aggregator = Some(a),
-                Err(_) => return Vec::new(),
+                Err(_) => return [None, None],
             }
         }
-        slot.aggregator
-            .as_mut()
-            .and_then(|a| a.push(bar).ok())
-            .map(|done| done.into_iter().collect())
-            .unwrap_or_default()
+        let mut done = [None, None];
+        if let Some(bars) = slot.aggregator.as_mut().and_then(|a| a.push(bar).ok()) {
+            for (d, b) in done.iter_mut().zip(bars) {
+                *d = Some(b);
+            }
+        }
+        done
     }
 
     /// One market event. Appends what happened to `out`.
@@ -367,24 +388,36 @@ impl Engine {
         bar: &Bar,
         out: &mut Vec<EngineEvent>,
     ) {
-        let Some(idx) = self.by_symbol.get(symbol).cloned() else {
+        let n = self.by_symbol.get(symbol).map_or(0, Vec::len);
+        if n == 0 {
             return;
-        };
+        }
         let close_time = self.state.now;
         self.state.portfolio.mark(symbol, dec(bar.close()));
+        self.mark_dirty_holders(symbol);
         self.scratch.clear();
         let evs = self.state.broker.on_bar(symbol, bar, close_time);
         self.scratch.extend(evs);
         self.handle_broker_events(out);
-        for i in idx {
-            for b in self.slot_bars(i, timeframe, bar) {
+        for j in 0..n {
+            let i = self.by_symbol[symbol][j];
+            for b in self.slot_bars(i, timeframe, bar).into_iter().flatten() {
                 self.decide(i, &b, out);
             }
             self.time_exit(i, out);
         }
     }
 
-    fn ctx_for(&self, strategy: &str, symbol: &Symbol) -> StrategyCtx {
+    /// The strategies holding `symbol` (and the global scope) must re-check their equity.
+    fn mark_dirty_holders(&mut self, symbol: &Symbol) {
+        for a in self.state.portfolio.accounts.values() {
+            if a.positions.contains_key(symbol) && !self.dirty.contains(&a.strategy) {
+                self.dirty.push(Arc::clone(&a.strategy));
+            }
+        }
+    }
+
+    fn ctx_for(&self, strategy: &Arc<str>, symbol: &Symbol) -> StrategyCtx {
         let acct = self.state.portfolio.accounts.get(strategy);
         let pos = acct.and_then(|a| a.positions.get(symbol));
         StrategyCtx {
@@ -394,12 +427,23 @@ impl Engine {
         }
     }
 
-    fn entry_pending(&self, strategy: &str, symbol: &Symbol) -> bool {
-        self.state.open_orders.values().any(|o| {
-            &*o.request.strategy == strategy
-                && &o.request.symbol == symbol
-                && !o.request.reduce_only
-        })
+    fn entry_pending(&self, strategy: &Arc<str>, symbol: &Symbol) -> bool {
+        self.open_entries
+            .get(&(Arc::clone(strategy), symbol.clone()))
+            .is_some_and(|n| *n > 0)
+    }
+
+    /// Books `req` as open (and indexes it when it is an entry).
+    fn track_open(&mut self, req: &OrderRequest, now: Timestamp) {
+        self.state
+            .open_orders
+            .insert(req.client_id.clone(), Order::new(req.clone(), now));
+        if !req.reduce_only {
+            *self
+                .open_entries
+                .entry((Arc::clone(&req.strategy), req.symbol.clone()))
+                .or_insert(0) += 1;
+        }
     }
 
     fn decide(&mut self, i: usize, bar: &Bar, out: &mut Vec<EngineEvent>) {
@@ -626,9 +670,7 @@ impl Engine {
             time: now,
             order: req.clone(),
         });
-        self.state
-            .open_orders
-            .insert(req.client_id.clone(), Order::new(req.clone(), now));
+        self.track_open(&req, now);
         self.scratch.clear();
         let evs = self.state.broker.submit(req, now, ctx);
         self.scratch.extend(evs);
@@ -776,11 +818,26 @@ impl Engine {
             }
             if closed {
                 self.state.open_orders.remove(&id);
+                if !req.reduce_only {
+                    let k = (Arc::clone(&req.strategy), req.symbol.clone());
+                    if let Some(n) = self.open_entries.get_mut(&k) {
+                        *n = n.saturating_sub(1);
+                        if *n == 0 {
+                            self.open_entries.remove(&k);
+                        }
+                    }
+                }
                 let k = key(&req.strategy, req.symbol.as_str());
                 if let Some(m) = self.state.positions.get_mut(&k) {
                     m.exit_orders.retain(|x| x != &id);
                 }
             }
+        }
+    }
+
+    fn book_fill_dirty(&mut self, strategy: &Arc<str>) {
+        if !self.dirty.contains(strategy) {
+            self.dirty.push(Arc::clone(strategy));
         }
     }
 
@@ -792,6 +849,7 @@ impl Engine {
     ) {
         let now = self.state.now;
         self.state.fills += 1;
+        self.book_fill_dirty(&req.strategy);
         let Some(effect) = self.state.portfolio.apply_fill(
             &req.strategy,
             &req.symbol,
@@ -1018,9 +1076,7 @@ impl Engine {
                 last_price: p.marks.get(&req.symbol).copied(),
             };
             self.state.orders_submitted += 1;
-            self.state
-                .open_orders
-                .insert(req.client_id.clone(), Order::new(req.clone(), now));
+            self.track_open(&req, now);
             self.follow_ups.push(req.clone());
             let evs = self.state.broker.submit(req, now, ctx);
             self.scratch.extend(evs);
@@ -1028,19 +1084,27 @@ impl Engine {
     }
 
     fn check_equity(&mut self, out: &mut Vec<EngineEvent>) {
+        if self.dirty.is_empty() {
+            return;
+        }
         let now = self.state.now;
         let cfg = &self.cfg.breakers;
         let p = &self.state.portfolio;
-        for (scope, b) in self.state.breakers.iter_mut() {
-            let equity = if &**scope == GLOBAL {
+        let global: Arc<str> = Arc::from(GLOBAL);
+        self.dirty.push(global);
+        for scope in self.dirty.drain(..) {
+            let Some(b) = self.state.breakers.get_mut(&scope) else {
+                continue;
+            };
+            let equity = if &*scope == GLOBAL {
                 p.total_equity()
             } else {
-                p.equity_of(scope).unwrap_or_default()
+                p.equity_of(&scope).unwrap_or_default()
             };
             if let Some(change) = b.on_equity(now, equity, cfg) {
                 out.push(EngineEvent::Breaker {
                     time: now,
-                    scope: Arc::clone(scope),
+                    scope,
                     change,
                 });
             }

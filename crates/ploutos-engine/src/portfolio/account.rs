@@ -19,6 +19,10 @@ pub struct Account {
     pub fees: Decimal,
     pub trades: u64,
     pub created: Timestamp,
+    /// Σ quantity × mark of the open positions (average price where a symbol has no mark
+    /// yet), kept up to date by [`super::Portfolio`] so that equity is O(1).
+    #[serde(default)]
+    pub market_value: Decimal,
 }
 
 /// What one fill did to an account.
@@ -46,6 +50,7 @@ impl Account {
             fees: Decimal::ZERO,
             trades: 0,
             created,
+            market_value: Decimal::ZERO,
         }
     }
 

@@ -36,14 +36,30 @@ impl Portfolio {
             .or_insert_with(|| Account::new(strategy, capital, now));
     }
 
-    /// Records the latest price of `symbol`.
+    /// Records the latest price of `symbol` (and moves the market value of its holders).
     pub fn mark(&mut self, symbol: &Symbol, price: Decimal) {
-        match self.marks.get_mut(symbol) {
-            Some(p) => *p = price,
+        let old = match self.marks.get_mut(symbol) {
+            Some(p) => Some(std::mem::replace(p, price)),
             None => {
                 self.marks.insert(symbol.clone(), price);
+                None
+            }
+        };
+        if old == Some(price) {
+            return;
+        }
+        for a in self.accounts.values_mut() {
+            if let Some(p) = a.positions.get(symbol) {
+                let prev = old.unwrap_or(p.average_price);
+                a.market_value += p.quantity * (price - prev);
             }
         }
+    }
+
+    fn holding_value(&self, acct: &Account, symbol: &Symbol) -> Decimal {
+        acct.positions.get(symbol).map_or(Decimal::ZERO, |p| {
+            p.quantity * self.marks.get(symbol).copied().unwrap_or(p.average_price)
+        })
     }
 
     /// Applies a fill to the strategy's account.
@@ -58,18 +74,27 @@ impl Portfolio {
         fee: Decimal,
         time: Timestamp,
     ) -> Option<FillEffect> {
+        let before = self.holding_value(self.accounts.get(strategy)?, symbol);
         let acct = self.accounts.get_mut(strategy)?;
-        Some(acct.apply_fill(symbol, side, quantity, price, fee, time))
+        let effect = acct.apply_fill(symbol, side, quantity, price, fee, time);
+        let after = self.holding_value(self.accounts.get(strategy)?, symbol);
+        if let Some(acct) = self.accounts.get_mut(strategy) {
+            acct.market_value += after - before;
+        }
+        Some(effect)
     }
 
-    /// Equity of one strategy at the marks.
+    /// Equity of one strategy at the marks: cash + market value, O(1).
     pub fn equity_of(&self, strategy: &str) -> Option<Decimal> {
-        self.accounts.get(strategy).map(|a| a.equity(&self.marks))
+        self.accounts.get(strategy).map(|a| a.cash + a.market_value)
     }
 
     /// Total equity over all strategies.
     pub fn total_equity(&self) -> Decimal {
-        self.accounts.values().map(|a| a.equity(&self.marks)).sum()
+        self.accounts
+            .values()
+            .map(|a| a.cash + a.market_value)
+            .sum()
     }
 
     /// Total cash.

@@ -8,6 +8,7 @@
 //! crash `--restore` rebuilds the exact state: the latest snapshot, plus the replay from its
 //! cursor, which regenerates bit for bit whatever the lost batch held.
 
+pub mod bench;
 pub mod commands;
 mod console;
 mod journal;
