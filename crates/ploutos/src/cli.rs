@@ -95,6 +95,9 @@ second; if none runs, the next `ploutos run --restore` applies it first.")]
         symbols: usize,
         #[arg(long, default_value_t = 100_000)]
         bars: usize,
+        /// Every strategy of this kind (default: a mix of five kinds).
+        #[arg(long)]
+        kind: Option<String>,
         /// Journal into this directory (removed first), batched as `ploutos run` does.
         #[arg(long)]
         journal: Option<PathBuf>,

@@ -69,7 +69,7 @@ impl Default for JournalConfig {
         JournalConfig {
             synchronous: "normal".into(),
             commit_ms: 200,
-            batch_events: 512,
+            batch_events: 10_000,
             state_every_minutes: 5.0,
             keep_states: 100,
         }

@@ -28,12 +28,19 @@ fn main() -> ExitCode {
             strategies,
             symbols,
             bars,
+            kind,
             journal,
         } => {
             if let Some(j) = &journal {
                 let _ = std::fs::remove_dir_all(j);
             }
-            run::bench::bench(strategies, symbols, bars, journal.as_deref())
+            run::bench::bench(
+                strategies,
+                symbols,
+                bars,
+                kind.as_deref(),
+                journal.as_deref(),
+            )
         }
         Command::State { command } => match command {
             StateCommand::Show { dir, json } => run::commands::state_show(&dir.data_dir, json),

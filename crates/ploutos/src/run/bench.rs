@@ -33,6 +33,7 @@ pub fn bench(
     strategies: usize,
     symbols: usize,
     bars: usize,
+    kind: Option<&str>,
     journal_dir: Option<&std::path::Path>,
 ) -> Result<()> {
     // Market data first, so it is not counted as engine memory.
@@ -61,7 +62,8 @@ pub fn bench(
         }
     }
     drop(series);
-    let mut text = String::from("[risk]\nmin_confidence = 0\nmax_open_positions = 1000\nmax_trades_per_day = 100000\ncooldown_minutes = 0\n[breakers]\nlosing_streak = { threshold = 1000000, resume = { when = \"manual\" } }\nmax_trades_per_day = { threshold = 1000000, resume = { when = \"manual\" } }\nmax_drawdown_pct = { threshold = 100, resume = { when = \"manual\" } }\ndaily_loss_pct = { threshold = 100, resume = { when = \"manual\" } }\n[broker]\nfees = { type = \"rate\", taker = 0.001 }\n");
+    let min_conf = if kind == Some("consensus") { 60 } else { 0 };
+    let mut text = format!("[risk]\nmin_confidence = {min_conf}\nmax_open_positions = 1000\nmax_trades_per_day = 100000\ncooldown_minutes = 0\n[breakers]\nlosing_streak = {{ threshold = 1000000, resume = {{ when = \"manual\" }} }}\nmax_trades_per_day = {{ threshold = 1000000, resume = {{ when = \"manual\" }} }}\nmax_drawdown_pct = {{ threshold = 100, resume = {{ when = \"manual\" }} }}\ndaily_loss_pct = {{ threshold = 100, resume = {{ when = \"manual\" }} }}\n[broker]\nfees = {{ type = \"rate\", taker = 0.001 }}\n");
     let list = names
         .iter()
         .map(|s| format!("\"{s}\""))
@@ -70,16 +72,17 @@ pub fn bench(
     for i in 0..strategies {
         text.push_str(&format!(
             "[[strategies]]\nname = \"st{i}\"\nkind = \"{}\"\nsymbols = [{list}]\ncapital = 1000000\n[strategies.exits]\nstop_loss = {{ percent = 1 }}\ntake_profit = {{ percent = 2 }}\n",
-            KINDS[i % KINDS.len()]
+            kind.unwrap_or(KINDS[i % KINDS.len()])
         ));
     }
     let cfg: EngineConfig = toml::from_str(&text).context("benchmark configuration")?;
     let before = rss();
     let mut engine = Engine::new(cfg, events[0].time())?;
-    let mut journal = match journal_dir {
-        Some(d) => Some(super::open_journal(d, false)?),
+    let mut writer = match journal_dir {
+        Some(d) => Some(super::JournalWriter::spawn(super::open_journal(d, false)?)),
         None => None,
     };
+    let mut last_commit = Instant::now();
     let mut out: Vec<EngineEvent> = Vec::with_capacity(256);
     let mut pending: Vec<JournalEntry> = Vec::with_capacity(1024);
     let mut journaled = 0usize;
@@ -87,11 +90,14 @@ pub fn bench(
     for ev in &events {
         out.clear();
         engine.on_market_event(ev, &mut out);
-        if let Some(j) = journal.as_mut() {
+        if let Some(w) = writer.as_mut() {
             let now = engine.state().now;
             pending.extend(out.iter().filter_map(|e| journal::entry(e, now)));
-            // Batches as `ploutos run` makes them: ~512 entries, each with a snapshot.
-            if pending.len() >= 512 {
+            // Batches as `ploutos run` makes them (defaults): every 200 ms or 10,000 entries,
+            // each with a snapshot, committed by the writer thread.
+            if !pending.is_empty()
+                && (pending.len() >= 10_000 || last_commit.elapsed().as_millis() >= 200)
+            {
                 let state = engine.state();
                 pending.push(JournalEntry::Snapshot {
                     time: state.now,
@@ -99,14 +105,17 @@ pub fn bench(
                     state: serde_json::to_value(state)?,
                 });
                 journaled += pending.len();
-                j.append(&pending)?;
-                pending.clear();
+                w.send(std::mem::take(&mut pending))?;
+                last_commit = Instant::now();
             }
         }
     }
-    if let (Some(j), false) = (journal.as_mut(), pending.is_empty()) {
-        journaled += pending.len();
-        j.append(&pending)?;
+    if let Some(w) = writer.as_mut() {
+        if !pending.is_empty() {
+            journaled += pending.len();
+            w.send(std::mem::take(&mut pending))?;
+        }
+        w.finish()?;
     }
     let elapsed = started.elapsed();
     let after = rss();

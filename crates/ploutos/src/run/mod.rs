@@ -97,8 +97,70 @@ pub fn queue_command(data_dir: &Path, command: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The journal on its own thread: the engine hands it whole batches (each ending with a
+/// snapshot) through a bounded channel and goes on; the writer commits each batch in one
+/// transaction. With the paper broker nothing leaves the process that a lost batch could
+/// contradict: after a crash the engine restores the last committed snapshot and replays the
+/// feed from its cursor, regenerating the lost batch bit for bit. (A live venue will wait for
+/// the commit before sending an order.)
+pub struct JournalWriter {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<JournalEntry>>>,
+    handle: Option<std::thread::JoinHandle<Result<u64>>>,
+}
+
+impl JournalWriter {
+    pub fn spawn(mut journal: Journal) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<JournalEntry>>(4);
+        let handle = std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || {
+                let mut entries = 0u64;
+                for batch in rx {
+                    journal.append(&batch)?;
+                    entries += batch.len() as u64;
+                }
+                Ok(entries)
+            });
+        match handle {
+            Ok(h) => JournalWriter {
+                tx: Some(tx),
+                handle: Some(h),
+            },
+            Err(_) => JournalWriter {
+                tx: None,
+                handle: None,
+            },
+        }
+    }
+
+    /// Queues a batch; fails when the writer stopped (its error is reported by `finish`).
+    pub fn send(&mut self, batch: Vec<JournalEntry>) -> Result<()> {
+        match &self.tx {
+            Some(tx) if tx.send(batch).is_ok() => Ok(()),
+            _ => {
+                self.tx = None;
+                match self.finish() {
+                    Err(e) => Err(e),
+                    Ok(_) => bail!("the journal writer stopped"),
+                }
+            }
+        }
+    }
+
+    /// Waits until every queued batch is committed; returns how many entries were written.
+    pub fn finish(&mut self) -> Result<u64> {
+        self.tx = None;
+        match self.handle.take() {
+            Some(h) => h
+                .join()
+                .map_err(|_| anyhow::anyhow!("the journal writer panicked"))?,
+            None => bail!("the journal writer could not be started"),
+        }
+    }
+}
+
 struct Batcher {
-    journal: Journal,
+    writer: JournalWriter,
     pending: Vec<JournalEntry>,
     last_commit: Instant,
     commit_after: Duration,
@@ -114,8 +176,8 @@ impl Batcher {
             || (!self.pending.is_empty() && self.last_commit.elapsed() >= self.commit_after)
     }
 
-    /// Commits what is pending with a snapshot of `engine` (also when nothing is pending and
-    /// `force` is set, to move the restore point).
+    /// Hands what is pending, with a snapshot of `engine`, to the writer (also when nothing is
+    /// pending and `force` is set, to move the restore point).
     fn commit(&mut self, engine: &Engine, force: bool) -> Result<()> {
         if self.pending.is_empty() && !force {
             return Ok(());
@@ -126,8 +188,8 @@ impl Batcher {
             cursor: state.cursor.to_string(),
             state: serde_json::to_value(state)?,
         });
-        self.journal.append(&self.pending)?;
-        self.pending.clear();
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(256));
+        self.writer.send(batch)?;
         self.last_commit = Instant::now();
         if self.last_state.elapsed() >= self.state_every {
             self.write_state(engine)?;
@@ -254,7 +316,7 @@ pub fn run(plan: RunPlan) -> Result<()> {
             );
         }
     }
-    let mut journal = open_journal(&plan.data_dir, cfg.journal.synchronous == "full")?;
+    let journal = open_journal(&plan.data_dir, cfg.journal.synchronous == "full")?;
     let snapshot = journal.latest_snapshot()?;
     let mut replay = loaded.replay;
     let first_time = replay.peek_time().unwrap_or(Timestamp::EPOCH);
@@ -276,10 +338,9 @@ pub fn run(plan: RunPlan) -> Result<()> {
         ),
         (false, None) => Engine::new(engine_cfg, first_time)?,
     };
-    let _ = &mut journal;
     let state_files = StateFiles::new(plan.data_dir.clone()).with_keep(cfg.journal.keep_states);
     let mut batcher = Batcher {
-        journal,
+        writer: JournalWriter::spawn(journal),
         pending: Vec::new(),
         last_commit: Instant::now(),
         commit_after: Duration::from_millis(cfg.journal.commit_ms),
@@ -307,6 +368,7 @@ pub fn run(plan: RunPlan) -> Result<()> {
         plan.max_events,
     ))?;
     batcher.commit(&engine, true)?;
+    batcher.writer.finish()?;
     batcher.write_state(&engine)?;
     console.summary(&engine, started.elapsed(), interrupted)?;
     Ok(())
