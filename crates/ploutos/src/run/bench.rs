@@ -53,11 +53,11 @@ pub fn bench(
         })
         .collect();
     for t in 0..bars {
-        for (s, name) in names.iter().enumerate() {
+        for (bars_of, name) in series.iter().zip(&names) {
             events.push(MarketEvent::Bar {
                 symbol: name.clone(),
                 timeframe: Timeframe::M1,
-                bar: series[s][t],
+                bar: bars_of[t],
             });
         }
     }
