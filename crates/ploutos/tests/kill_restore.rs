@@ -194,3 +194,55 @@ fn killed_and_restored_runs_end_exactly_like_an_uninterrupted_one() {
     let report = j.verify().unwrap();
     assert!(report.latest_snapshot.is_some());
 }
+
+#[test]
+fn panic_from_another_process_closes_everything_and_resume_lifts_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path(), 15_000.0);
+    let dir = tmp.path().join("data");
+    let d = dir.to_str().unwrap();
+    let mut child = ploutos(&["run", "--config", cfg.to_str().unwrap(), "--data-dir", d])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let o = ploutos(&["panic", "--data-dir", d]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(child.wait().unwrap().success());
+
+    let j = Journal::open(dir.join("journal.sqlite"), JournalOptions::default()).unwrap();
+    let trips = j.events(Some("breaker_trip")).unwrap();
+    let panic = trips
+        .iter()
+        .find(|e| e.json.to_string().contains("\"panic\""))
+        .expect("the panic is journaled");
+    // After the panic: no new entry order, and every position closed.
+    let later_entries = j
+        .orders()
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.seq > panic.seq && !o.request.reduce_only)
+        .count();
+    assert_eq!(later_entries, 0);
+    let s = state(&dir);
+    assert_eq!(s["total"]["positions"], 0, "{s}");
+    assert!(s["paused"].to_string().contains("panic"), "{s}");
+
+    // `resume` is applied by the next start (--restore applies waiting commands first).
+    let o = ploutos(&["resume", "--data-dir", d]).output().unwrap();
+    assert!(o.status.success());
+    let st = ploutos(&[
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--data-dir",
+        d,
+        "--restore",
+    ])
+    .stdout(Stdio::null())
+    .status()
+    .unwrap();
+    assert!(st.success());
+    let s = state(&dir);
+    assert_eq!(s["paused"].as_array().map(Vec::len), Some(0), "{s}");
+}

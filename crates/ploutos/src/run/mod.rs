@@ -385,6 +385,14 @@ async fn event_loop(
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
+    // Commands left while no engine ran (`ploutos panic` after a crash) come first.
+    for cmd in take_commands(commands_dir) {
+        out.clear();
+        apply_command(&mut engine, &cmd, &mut out);
+        console.command(&cmd);
+        record(&engine, &out, batcher, console)?;
+        batcher.commit(&engine, true)?;
+    }
     let mut poll = tokio::time::interval(Duration::from_millis(500));
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seen = 0u64;
