@@ -30,3 +30,12 @@ for fmt in text jsonl; do
   grep -h "latency" /tmp/ploutos_analyze.out /tmp/ploutos_analyze.err | head -n 1
 done
 /usr/bin/time -f "cat of the same file: %e s" cat data/samples/btcperp_ftx_1m.csv > /dev/null
+
+echo "== the trading engine (bar -> ... -> portfolio), with and without the journal"
+for kind in consensus "" ema-cross; do
+  k=""; [ -n "$kind" ] && k="--kind $kind"
+  for shape in "--strategies 1 --symbols 1 --bars 200000" "--strategies 10 --symbols 100 --bars 2000"; do
+    $bin bench-engine $shape $k
+    $bin bench-engine $shape $k --journal /tmp/ploutos-bench-journal
+  done
+done
