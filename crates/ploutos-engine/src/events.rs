@@ -74,6 +74,8 @@ pub enum EngineEvent {
         scope: Arc<str>,
         change: BreakerChange,
     },
+    /// The NYSE regular session opened or closed (emitted when a strategy trades a stock).
+    Market { time: Timestamp, open: bool },
     /// End of a trading day.
     DailySummary {
         day: String,
@@ -95,6 +97,8 @@ impl EngineEvent {
             EngineEvent::TradeClosed { .. } => "trade_closed",
             EngineEvent::RiskRejection { .. } => "risk_rejection",
             EngineEvent::Breaker { .. } => "breaker",
+            EngineEvent::Market { open: true, .. } => "market_open",
+            EngineEvent::Market { open: false, .. } => "market_close",
             EngineEvent::DailySummary { .. } => "daily_summary",
             EngineEvent::Error { .. } => "error",
         }

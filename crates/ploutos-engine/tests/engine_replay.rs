@@ -279,3 +279,28 @@ fn debug_dump() {
         }
     }
 }
+
+#[test]
+fn market_open_and_close_are_events_in_order() {
+    let (out, _) = run(&events());
+    let sessions: Vec<(Timestamp, bool)> = out
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Market { time, open } => Some((*time, *open)),
+            _ => None,
+        })
+        .collect();
+    // SPY's four sessions of 15–18 Dec 2020: 14:30–21:00 UTC each.
+    assert_eq!(sessions.len(), 8, "{sessions:?}");
+    assert!(sessions
+        .windows(2)
+        .all(|w| w[0].0 < w[1].0 && w[0].1 != w[1].1));
+    assert_eq!(
+        sessions[0],
+        (Timestamp::parse("2020-12-15T14:30:00Z").unwrap(), true)
+    );
+    assert_eq!(
+        sessions[7],
+        (Timestamp::parse("2020-12-18T21:00:00Z").unwrap(), false)
+    );
+}

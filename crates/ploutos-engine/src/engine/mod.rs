@@ -86,6 +86,8 @@ pub struct Engine {
     /// Scopes whose equity may have changed during this event (checked against the
     /// breakers at its end, then cleared).
     dirty: Vec<Arc<str>>,
+    /// Whether some strategy trades a stock (market open/close events).
+    trades_stocks: bool,
     /// Working entry (not reduce-only) orders per strategy and symbol; derived from
     /// `state.open_orders` (rebuilt on restore).
     open_entries: HashMap<(Arc<str>, Symbol), u32>,
@@ -157,6 +159,11 @@ impl Engine {
                 });
             }
         }
+        let trades_stocks = by_symbol.keys().any(|s| {
+            broker
+                .instrument(s)
+                .is_some_and(|i| i.class == AssetClass::Stock)
+        });
         let state = EngineState {
             cursor: 0,
             now: start,
@@ -184,6 +191,7 @@ impl Engine {
             follow_ups: Vec::new(),
             dirty: Vec::new(),
             open_entries: HashMap::new(),
+            trades_stocks,
         })
     }
 
@@ -313,7 +321,35 @@ impl Engine {
         self.check_equity(out);
     }
 
+    /// The clock alone moved (a live clock's tick with no market data): timers fire — day
+    /// change and daily summary, breaker cool-downs, day-order expiry, market open/close.
+    pub fn on_clock(&mut self, now: Timestamp, out: &mut Vec<EngineEvent>) {
+        self.advance_clock(now, out);
+        self.check_equity(out);
+    }
+
     fn advance_clock(&mut self, now: Timestamp, out: &mut Vec<EngineEvent>) {
+        if now > self.state.now && self.trades_stocks {
+            // Session boundaries crossed since the last event, in order.
+            let mut t = self.state.now;
+            while let Some((open, close)) = self.calendar.current_or_next_session(t) {
+                if open > t && open <= now {
+                    out.push(EngineEvent::Market {
+                        time: open,
+                        open: true,
+                    });
+                }
+                if close > t && close <= now {
+                    out.push(EngineEvent::Market {
+                        time: close,
+                        open: false,
+                    });
+                    t = close;
+                    continue;
+                }
+                break;
+            }
+        }
         if now > self.state.now {
             self.state.now = now;
             let evs = self.state.broker.on_time(now);

@@ -23,6 +23,9 @@ pub struct Account {
     /// yet), kept up to date by [`super::Portfolio`] so that equity is O(1).
     #[serde(default)]
     pub market_value: Decimal,
+    /// Realized PnL per symbol (before fees; fees are in `fees`).
+    #[serde(default)]
+    pub realized_by_symbol: BTreeMap<Symbol, Decimal>,
 }
 
 /// What one fill did to an account.
@@ -51,6 +54,7 @@ impl Account {
             trades: 0,
             created,
             market_value: Decimal::ZERO,
+            realized_by_symbol: BTreeMap::new(),
         }
     }
 
@@ -176,6 +180,9 @@ impl Account {
             }
         }
         self.realized_pnl += realized;
+        if !realized.is_zero() {
+            *self.realized_by_symbol.entry(symbol.clone()).or_default() += realized;
+        }
         FillEffect {
             realized,
             position_after: after,

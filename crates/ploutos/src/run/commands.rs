@@ -61,7 +61,7 @@ pub fn state_json(s: &EngineState) -> serde_json::Value {
             a.strategy.to_string(),
             json!({
                 "capital": a.initial_capital, "cash": a.cash, "equity": a.equity(&p.marks),
-                "realized_pnl": a.realized_pnl, "fees": a.fees, "trades": a.trades,
+                "realized_pnl": a.realized_pnl, "realized_by_symbol": a.realized_by_symbol, "fees": a.fees, "trades": a.trades,
                 "positions": positions, "open_orders": open,
             }),
         );

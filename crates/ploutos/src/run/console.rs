@@ -217,6 +217,16 @@ impl Console {
                 };
                 writeln!(self.out, "[{}] {}", hm(*time), self.paint("1;33", &text))?;
             }
+            EngineEvent::Market { time, open } => {
+                if self.verbose || self.bars {
+                    let what = if *open {
+                        "NYSE session opens"
+                    } else {
+                        "NYSE session closes"
+                    };
+                    writeln!(self.out, "[{}] {}", hm(*time), self.paint("36", what))?;
+                }
+            }
             EngineEvent::DailySummary {
                 day, total_equity, ..
             } => {

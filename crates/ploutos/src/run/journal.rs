@@ -38,6 +38,7 @@ pub fn entry(ev: &EngineEvent, now: ploutos_core::Timestamp) -> Option<JournalEn
             let time = match other {
                 EngineEvent::TradeClosed { trade, .. } => trade.closed,
                 EngineEvent::RiskRejection { time, .. }
+                | EngineEvent::Market { time, .. }
                 | EngineEvent::Breaker { time, .. }
                 | EngineEvent::Error { time, .. } => *time,
                 _ => now,
