@@ -290,6 +290,66 @@ fn demo_paper_trades_visibly() {
 }
 
 #[test]
+fn run_works_on_the_example_config_and_state_show_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let d = data.to_str().unwrap();
+    let o = ploutos(&["config", "check", "ploutos.example.toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("OK (3 strategies on 2 symbols, 2 feed files)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ploutos(&["run", "--config", "ploutos.example.toml", "--data-dir", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("Session ended after 2563 market events"), "{s}");
+    assert!(s.contains("BOUGHT") && s.contains("SOLD"), "{s}");
+    // A second run into the same directory must say how to continue.
+    let o = ploutos(&["run", "--config", "ploutos.example.toml", "--data-dir", d]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--restore"), "{}", stderr(&o));
+    for args in [
+        vec!["state", "show", "--data-dir", d],
+        vec!["state", "list", "--data-dir", d],
+    ] {
+        let o = ploutos(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = ploutos(&["state", "show", "--json", "--data-dir", d]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for k in ["cash", "equity", "trades", "positions", "open_orders"] {
+        assert!(!v["total"][k].is_null(), "total.{k}");
+    }
+    assert_eq!(v["strategies"].as_object().unwrap().len(), 3);
+    assert!(data.join("latest_state.json").is_file());
+}
+
+#[test]
+fn config_check_names_the_problem_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.toml");
+    let check = |text: &str| {
+        std::fs::write(&f, text).unwrap();
+        let o = ploutos(&["config", "check", f.to_str().unwrap()]);
+        assert!(!o.status.success());
+        stderr(&o)
+    };
+    let e = check("[risk]\nmax_positon_pct = 10\n");
+    assert!(e.contains("line 2") && e.contains("max_positon_pct"), "{e}");
+    let e = check("[risk]\nmin_confidence = \"high\"\n");
+    assert!(e.contains("line 2") && e.contains("min_confidence"), "{e}");
+    let e = check("[[strategies]]\nname = \"a\"\nsymbols = [\"X\"]\ncapital = 1\n");
+    assert!(e.contains("missing field `kind`"), "{e}");
+    let e = check("[[strategies]]\nname = \"a\"\nkind = \"nope\"\nsymbols = [\"X\"]\ncapital = 1\n[feed]\nfiles = [\"X=missing.csv\"]\n");
+    assert!(
+        e.contains("unknown strategy kind") && e.contains("missing.csv"),
+        "every problem: {e}"
+    );
+}
+
+#[test]
 fn bad_files_give_errors_that_name_file_line_column_and_value() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.csv");
