@@ -690,7 +690,9 @@ impl Engine {
         }
     }
 
-    fn submit(&mut self, req: OrderRequest, out: &mut Vec<EngineEvent>) {
+    /// Books `req` as open and hands it to the broker; the broker's answer goes to
+    /// `scratch`.
+    fn send_to_broker(&mut self, req: OrderRequest) {
         let now = self.state.now;
         let p = &self.state.portfolio;
         let ctx = SubmitCtx {
@@ -702,14 +704,18 @@ impl Engine {
             last_price: p.marks.get(&req.symbol).copied(),
         };
         self.state.orders_submitted += 1;
-        out.push(EngineEvent::OrderSubmitted {
-            time: now,
-            order: req.clone(),
-        });
         self.track_open(&req, now);
-        self.scratch.clear();
         let evs = self.state.broker.submit(req, now, ctx);
         self.scratch.extend(evs);
+    }
+
+    fn submit(&mut self, req: OrderRequest, out: &mut Vec<EngineEvent>) {
+        out.push(EngineEvent::OrderSubmitted {
+            time: self.state.now,
+            order: req.clone(),
+        });
+        self.scratch.clear();
+        self.send_to_broker(req);
         self.handle_broker_events(out);
     }
 
@@ -1100,22 +1106,9 @@ impl Engine {
     /// Submits follow-up orders from inside event handling: their events go to `scratch`
     /// and are handled by the running loop in `handle_broker_events`.
     fn submit_quiet(&mut self, reqs: Vec<OrderRequest>) {
-        let now = self.state.now;
         for req in reqs {
-            let p = &self.state.portfolio;
-            let ctx = SubmitCtx {
-                buying_power: p
-                    .accounts
-                    .get(&req.strategy)
-                    .map_or(Decimal::ZERO, |a| a.cash),
-                position: p.position(&req.strategy, &req.symbol),
-                last_price: p.marks.get(&req.symbol).copied(),
-            };
-            self.state.orders_submitted += 1;
-            self.track_open(&req, now);
             self.follow_ups.push(req.clone());
-            let evs = self.state.broker.submit(req, now, ctx);
-            self.scratch.extend(evs);
+            self.send_to_broker(req);
         }
     }
 
