@@ -20,12 +20,12 @@
 //!
 //! Indicator values: `ema_fast`, `ema_slow`.
 
-use ploutos_core::{Bar, IndicatorValues, Signal, SignalKind};
 use ploutos_ta::Ema;
 use toml::Table;
 
-use super::registry::{ta_error, Constructor, Params, StrategyError};
-use super::{crossing, fmt_num, SignalSink, Strategy, StrategyCtx};
+use super::crossover::Crossover;
+use super::registry::{Constructor, StrategyError};
+use super::Strategy;
 
 /// The kind name.
 pub const KIND: &str = "ema-trend";
@@ -45,89 +45,19 @@ pub const CONSTRUCTOR: Constructor = Constructor {
                   the cross below; engine exits default to take-profit 6%, stop-loss 3%",
 };
 
-/// EMA trend crossover on one symbol.
-#[derive(Debug, Clone)]
-pub struct EmaTrend {
-    fast: Ema,
-    slow: Ema,
-    prev_gap: f64,
-}
-
-impl EmaTrend {
-    /// `fast < slow`, both EMA periods.
-    pub fn new(fast: usize, slow: usize) -> Result<Self, StrategyError> {
-        let f = Ema::new(fast).map_err(ta_error(KIND, "fast", fast))?;
-        let s = Ema::new(slow).map_err(ta_error(KIND, "slow", slow))?;
-        if fast >= slow {
-            return Err(StrategyError::InvalidParam {
-                kind: KIND,
-                param: "fast".to_owned(),
-                value: fast.to_string(),
-                reason: format!("must be below slow ({slow})"),
-            });
-        }
-        Ok(EmaTrend {
-            fast: f,
-            slow: s,
-            prev_gap: f64::NAN,
-        })
-    }
-}
+/// The crossover on one symbol (see [`super::crossover`]).
+pub type EmaTrend = Crossover<Ema>;
 
 /// Registry constructor.
 pub fn from_params(params: &Table) -> Result<Box<dyn Strategy>, StrategyError> {
-    let mut p = Params::new(KIND, params);
-    let fast = p.usize("fast", DEFAULT_FAST)?;
-    let slow = p.usize("slow", DEFAULT_SLOW)?;
-    p.finish()?;
-    Ok(Box::new(EmaTrend::new(fast, slow)?))
-}
-
-impl Strategy for EmaTrend {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
-
-    fn warmup(&self) -> usize {
-        self.slow.period() + 1
-    }
-
-    fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
-        let close = bar.close();
-        // Update both before bailing out on warm-up.
-        let (fast, slow) = (self.fast.update(close), self.slow.update(close));
-        let (fast, slow) = (fast?, slow?);
-        let gap = fast - slow;
-        let kind = crossing(std::mem::replace(&mut self.prev_gap, gap), gap)?;
-        let (dir, cmp) = if kind == SignalKind::Buy {
-            ("above", '>')
-        } else {
-            ("below", '<')
-        };
-        let mut values = IndicatorValues::with_capacity(2);
-        values.push("ema_fast", fast);
-        values.push("ema_slow", slow);
-        Some(out.signal(
-            bar,
-            kind,
-            100,
-            vec![format!(
-                "EMA{} crossed {dir} EMA{} ({} {cmp} {})",
-                self.fast.period(),
-                self.slow.period(),
-                fmt_num(fast),
-                fmt_num(slow)
-            )],
-            values,
-        ))
-    }
+    EmaTrend::from_params(params, DEFAULT_FAST, DEFAULT_SLOW)
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{kinds, run};
     use super::*;
-    use SignalKind::{Buy, Sell};
+    use ploutos_core::SignalKind::{Buy, Sell};
 
     #[test]
     fn a_v_then_a_crosses_once_each_way() {

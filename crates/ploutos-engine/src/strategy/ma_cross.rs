@@ -14,12 +14,12 @@
 //!
 //! Indicator values: `sma_fast`, `sma_slow`.
 
-use ploutos_core::{Bar, IndicatorValues, Signal, SignalKind};
 use ploutos_ta::Sma;
 use toml::Table;
 
-use super::registry::{ta_error, Constructor, Params, StrategyError};
-use super::{crossing, fmt_num, SignalSink, Strategy, StrategyCtx};
+use super::crossover::Crossover;
+use super::registry::{Constructor, StrategyError};
+use super::Strategy;
 
 /// The kind name.
 pub const KIND: &str = "ma-cross";
@@ -33,89 +33,19 @@ pub const CONSTRUCTOR: Constructor = Constructor {
                   SELL on the bar it crosses below",
 };
 
-/// SMA crossover on one symbol.
-#[derive(Debug, Clone)]
-pub struct MaCross {
-    fast: Sma,
-    slow: Sma,
-    prev_gap: f64,
-}
-
-impl MaCross {
-    /// `fast < slow`, both SMA periods.
-    pub fn new(fast: usize, slow: usize) -> Result<Self, StrategyError> {
-        let f = Sma::new(fast).map_err(ta_error(KIND, "fast", fast))?;
-        let s = Sma::new(slow).map_err(ta_error(KIND, "slow", slow))?;
-        if fast >= slow {
-            return Err(StrategyError::InvalidParam {
-                kind: KIND,
-                param: "fast".to_owned(),
-                value: fast.to_string(),
-                reason: format!("must be below slow ({slow})"),
-            });
-        }
-        Ok(MaCross {
-            fast: f,
-            slow: s,
-            prev_gap: f64::NAN,
-        })
-    }
-}
+/// The crossover on one symbol (see [`super::crossover`]).
+pub type MaCross = Crossover<Sma>;
 
 /// Registry constructor.
 pub fn from_params(params: &Table) -> Result<Box<dyn Strategy>, StrategyError> {
-    let mut p = Params::new(KIND, params);
-    let fast = p.usize("fast", DEFAULT_FAST)?;
-    let slow = p.usize("slow", DEFAULT_SLOW)?;
-    p.finish()?;
-    Ok(Box::new(MaCross::new(fast, slow)?))
-}
-
-impl Strategy for MaCross {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
-
-    fn warmup(&self) -> usize {
-        self.slow.period() + 1
-    }
-
-    fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
-        let close = bar.close();
-        // Update both before bailing out on warm-up.
-        let (fast, slow) = (self.fast.update(close), self.slow.update(close));
-        let (fast, slow) = (fast?, slow?);
-        let gap = fast - slow;
-        let kind = crossing(std::mem::replace(&mut self.prev_gap, gap), gap)?;
-        let (dir, cmp) = if kind == SignalKind::Buy {
-            ("above", '>')
-        } else {
-            ("below", '<')
-        };
-        let mut values = IndicatorValues::with_capacity(2);
-        values.push("sma_fast", fast);
-        values.push("sma_slow", slow);
-        Some(out.signal(
-            bar,
-            kind,
-            100,
-            vec![format!(
-                "SMA{} crossed {dir} SMA{} ({} {cmp} {})",
-                self.fast.period(),
-                self.slow.period(),
-                fmt_num(fast),
-                fmt_num(slow)
-            )],
-            values,
-        ))
-    }
+    MaCross::from_params(params, DEFAULT_FAST, DEFAULT_SLOW)
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testutil::{kinds, run};
     use super::*;
-    use SignalKind::{Buy, Sell};
+    use ploutos_core::SignalKind::{Buy, Sell};
 
     /// Down to 6, up to 10, down to 6.
     const V_THEN_A: [f64; 13] = [

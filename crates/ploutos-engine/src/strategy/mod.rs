@@ -16,6 +16,7 @@
 
 pub mod bollinger;
 pub mod consensus;
+pub mod crossover;
 pub mod ema_cross;
 pub mod ema_trend;
 pub mod ma_cross;
