@@ -5,6 +5,7 @@
 //! the five-indicator [`consensus::ConsensusDetector`] (strategy kind `consensus`). The event
 //! loop, portfolio, risk manager and paper broker build on these.
 
+pub mod backtest;
 pub mod bars;
 pub mod breakers;
 pub mod broker;

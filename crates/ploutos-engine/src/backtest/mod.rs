@@ -1,0 +1,8 @@
+//! Backtests: the engine of [`crate::engine`] run on a simulated clock over history — the same
+//! strategies, risk manager, breakers and paper broker, no second implementation — and what
+//! comes out of it: the closed (and still open) trades, the equity curve and the metrics.
+
+pub mod metrics;
+mod types;
+
+pub use types::{BacktestResult, EquityPoint, TradeRecord};
