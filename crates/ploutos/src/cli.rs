@@ -54,6 +54,18 @@ Examples:
   ploutos indicators --data data/samples/spy_1m.csv
   ploutos indicators --data data/samples/goog_daily.csv --out goog_indicators.csv")]
     Indicators(IndicatorsArgs),
+    /// Backtests a strategy (or a config's strategies) on history with the trading engine.
+    #[command(after_help = "\
+Examples:
+  ploutos backtest --data data/samples/btcusdt_binance_1h.csv --strategy ema-cross
+  ploutos backtest --data data/samples/spy_1m.csv --strategy ma-cross --param fast=10 --param slow=30 --fee 0.0005
+  ploutos backtest --data /tmp/synth.csv --strategy ema-cross --json - | jq .metrics
+  ploutos backtest --data BTC=btc.csv,ETH=eth.csv --config ploutos.toml --trades trades.csv
+
+Conventions (stated in the --json output too): decisions on a bar's close, market fills at the
+next bar's open; long only; entries use all cash (quantity = cash / (open x (1 + fee)));
+fees on the notional both ways; an open position at the end is marked to the last close.")]
+    Backtest(BacktestArgs),
     /// Paper-trades the configured strategies on the configured feed, journaling everything.
     #[command(after_help = "\
 Examples:
@@ -160,6 +172,49 @@ pub struct ResumeArgs {
     /// Only this scope: a strategy name or `global` (default: all).
     #[arg(long)]
     pub scope: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Bar files: FILE[,FILE…], symbol from the file name or SYMBOL=FILE.
+    #[arg(long, value_delimiter = ',')]
+    pub data: Vec<String>,
+    /// Strategy kind (consensus, rsi, ma-cross, bollinger, ema-cross, ema-trend).
+    #[arg(long, default_value = "ema-cross")]
+    pub strategy: String,
+    /// A strategy parameter, NAME=VALUE (repeatable): --param fast=12 --param slow=26.
+    #[arg(long)]
+    pub param: Vec<String>,
+    /// Take strategies, risk, breakers, broker and instruments from this config instead.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Starting cash.
+    #[arg(long, default_value_t = 10_000.0)]
+    pub cash: f64,
+    /// Fee as a fraction of the notional, on every fill (0.001 = 0.1%).
+    #[arg(long, default_value_t = 0.001)]
+    pub fee: f64,
+    /// Slippage on market fills, in basis points against the trader.
+    #[arg(long, default_value_t = 0.0)]
+    pub slippage_bps: f64,
+    /// First bar (exclusive of earlier closes): RFC 3339 or a date.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last bar: RFC 3339 or a date.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Decide on bars of this length (built from the data's bars).
+    #[arg(long, value_parser = parse_timeframe)]
+    pub timeframe: Option<Timeframe>,
+    /// Whole units only (default: fractional quantities).
+    #[arg(long)]
+    pub whole_units: bool,
+    /// Write the result as JSON to this file (`-` = standard output, nothing else printed).
+    #[arg(long)]
+    pub json: Option<String>,
+    /// Write the trades as CSV.
+    #[arg(long)]
+    pub trades: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! `ploutos`: the command-line shell over the Ploutos library crates.
 
 mod analyze;
+mod backtest;
 mod cli;
 mod config;
 mod indicators;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
             command: DataCommand::Synth(args),
         } => synth::run(args),
         Command::Run(args) => run_cmd(args),
+        Command::Backtest(args) => backtest::run(args),
         Command::BenchEngine {
             strategies,
             symbols,

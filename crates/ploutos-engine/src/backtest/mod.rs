@@ -3,6 +3,8 @@
 //! comes out of it: the closed (and still open) trades, the equity curve and the metrics.
 
 pub mod metrics;
+mod run;
 mod types;
 
+pub use run::{run, Run};
 pub use types::{BacktestResult, EquityPoint, TradeRecord};

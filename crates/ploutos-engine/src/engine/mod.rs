@@ -301,7 +301,11 @@ impl Engine {
     pub fn on_market_event(&mut self, ev: &MarketEvent, out: &mut Vec<EngineEvent>) {
         self.state.cursor += 1;
         let now = ev.time();
-        self.advance_clock(now, out);
+        // A bar's own open and close drive the broker's expiries for its symbol (an order
+        // placed at the previous close must meet this bar's open before the clock moves to
+        // its close); other events tick the broker's clock directly.
+        let tick_broker = !matches!(ev, MarketEvent::Bar { .. });
+        self.advance_clock(now, tick_broker, out);
         match ev {
             MarketEvent::Bar {
                 symbol,
@@ -324,11 +328,11 @@ impl Engine {
     /// The clock alone moved (a live clock's tick with no market data): timers fire — day
     /// change and daily summary, breaker cool-downs, day-order expiry, market open/close.
     pub fn on_clock(&mut self, now: Timestamp, out: &mut Vec<EngineEvent>) {
-        self.advance_clock(now, out);
+        self.advance_clock(now, true, out);
         self.check_equity(out);
     }
 
-    fn advance_clock(&mut self, now: Timestamp, out: &mut Vec<EngineEvent>) {
+    fn advance_clock(&mut self, now: Timestamp, tick_broker: bool, out: &mut Vec<EngineEvent>) {
         if now > self.state.now && self.trades_stocks {
             // Session boundaries crossed since the last event, in order.
             let mut t = self.state.now;
@@ -352,7 +356,11 @@ impl Engine {
         }
         if now > self.state.now {
             self.state.now = now;
-            let evs = self.state.broker.on_time(now);
+            let evs = if tick_broker {
+                self.state.broker.on_time(now)
+            } else {
+                Vec::new()
+            };
             if !evs.is_empty() {
                 self.scratch.clear();
                 self.scratch.extend(evs);
@@ -628,7 +636,7 @@ impl Engine {
                 self.state.last_signal.insert(k.clone(), bar_time);
                 let meta = self.state.positions.entry(k).or_default();
                 meta.entry_atr = entry_atr;
-                let req = self.request(
+                let mut req = self.request(
                     &strategy,
                     &symbol,
                     side,
@@ -638,6 +646,11 @@ impl Engine {
                     "entry",
                     Contingency::default(),
                 );
+                if let Some(n) = plan.notional {
+                    // Sized at the fill price by the broker (notional orders are day orders).
+                    req.size = OrderSize::Notional(n);
+                    req.tif = TimeInForce::Day;
+                }
                 *self
                     .state
                     .trades_today

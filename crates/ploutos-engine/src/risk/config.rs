@@ -14,6 +14,11 @@ pub enum Sizing {
     /// Lose `percent` of equity if the stop is hit: quantity = equity × percent / stop distance
     /// (falls back to the position-size limit when the strategy has no stop).
     Risk { percent: Decimal },
+    /// All the strategy's cash, sized at the fill price: a notional market order for
+    /// `cash / (1 + fee)`, so quantity = cash / (fill price × (1 + fee)) (the backtest
+    /// convention of `ploutos backtest`). The caps still apply; when one binds, the capped
+    /// quantity is sent instead.
+    AllCash,
 }
 
 /// Every limit of the risk manager. Defaults: position ≤ 25% of the strategy's equity, risk

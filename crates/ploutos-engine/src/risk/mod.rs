@@ -70,6 +70,9 @@ impl fmt::Display for Rejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryPlan {
     pub quantity: Decimal,
+    /// Send a notional order for this much quote currency instead of `quantity` (sizing
+    /// `all_cash` when no cap bound).
+    pub notional: Option<Decimal>,
     /// Rules that capped the size (empty when the sizing method's quantity stood).
     pub capped_by: Vec<RiskRule>,
 }
@@ -210,6 +213,7 @@ impl RiskManager {
         let wanted = match cfg.sizing {
             Sizing::FixedNotional { notional } => notional,
             Sizing::PercentOfEquity { percent } => c.strategy_equity * pct(percent),
+            Sizing::AllCash => c.buying_power / (Decimal::ONE + c.fee_rate),
             Sizing::Risk { percent } => match c.stop_distance {
                 Some(d) if d > Decimal::ZERO => c.strategy_equity * pct(percent) / d * c.price,
                 _ => c.strategy_equity * pct(cfg.max_position_pct),
@@ -280,8 +284,10 @@ impl RiskManager {
                 ),
             );
         }
+        let notional = (cfg.sizing == Sizing::AllCash && capped_by.is_empty()).then_some(notional);
         Ok(EntryPlan {
             quantity: quantity.normalize(),
+            notional,
             capped_by,
         })
     }

@@ -1,0 +1,318 @@
+//! `ploutos backtest`: the trading engine on a simulated clock over history files.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use ploutos_core::money::{price_from_f64, to_f64};
+use ploutos_core::{Decimal, Instrument, MarketEvent, Symbol, Timestamp};
+use ploutos_engine::backtest::{self, BacktestResult};
+use ploutos_engine::breakers::{BreakerConfig, Limit, Resume};
+use ploutos_engine::broker::{Fees, PaperConfig, Slippage};
+use ploutos_engine::engine::{EngineConfig, StrategyConfig};
+use ploutos_engine::risk::{RiskConfig, Sizing};
+use ploutos_venues::replay::{Replay, ReplaySource};
+use serde_json::json;
+
+use crate::analyze::source::parse_replay_spec;
+use crate::cli::BacktestArgs;
+use crate::config::Config;
+
+/// `k=v` with `v` read as a TOML value (`12`, `1.5`, `true`), else as a string.
+fn parse_param(s: &str) -> Result<(String, toml::Value)> {
+    let Some((k, v)) = s.split_once('=') else {
+        bail!("--param {s:?}: expected NAME=VALUE (e.g. fast=12)");
+    };
+    let k = k.trim();
+    if k.is_empty() {
+        bail!("--param {s:?}: the name is empty");
+    }
+    let v = v.trim();
+    let value = toml::from_str::<toml::Table>(&format!("v = {v}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(v.to_string()));
+    Ok((k.to_string(), value))
+}
+
+fn no_breakers() -> BreakerConfig {
+    let off = |_| Limit {
+        threshold: u32::MAX,
+        resume: Resume::Manual,
+    };
+    BreakerConfig {
+        max_drawdown_pct: Limit {
+            threshold: Decimal::ONE_HUNDRED,
+            resume: Resume::Manual,
+        },
+        daily_loss_pct: Limit {
+            threshold: Decimal::ONE_HUNDRED,
+            resume: Resume::Manual,
+        },
+        losing_streak: off(()),
+        max_trades_per_day: off(()),
+    }
+}
+
+/// The risk settings of a plain backtest: all cash in one position, no caps but cash.
+fn backtest_risk() -> RiskConfig {
+    let all = Decimal::ONE_HUNDRED;
+    RiskConfig {
+        max_position_pct: all,
+        risk_per_trade_pct: all,
+        max_asset_exposure_pct: all,
+        max_open_positions: usize::MAX,
+        max_trades_per_day: u32::MAX,
+        min_confidence: 0,
+        cooldown_minutes: 0,
+        sizing: Sizing::AllCash,
+        allow_short: false,
+    }
+}
+
+/// Runs the command.
+pub fn run(args: BacktestArgs) -> Result<()> {
+    if args.data.is_empty() {
+        bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
+    }
+    if !(args.fee.is_finite() && (0.0..0.5).contains(&args.fee)) {
+        bail!(
+            "--fee {}: must be a fraction of the notional between 0 and 0.5 (0.001 = 0.1%)",
+            args.fee
+        );
+    }
+    if !(args.slippage_bps.is_finite() && args.slippage_bps >= 0.0) {
+        bail!("--slippage-bps {}: must be 0 or more", args.slippage_bps);
+    }
+    let cash = price_from_f64(args.cash)
+        .filter(|c| *c > Decimal::ZERO)
+        .with_context(|| format!("--cash {}: must be positive", args.cash))?;
+    let fee = price_from_f64(args.fee).unwrap_or_default();
+    let from = args
+        .from
+        .as_deref()
+        .map(Timestamp::parse)
+        .transpose()
+        .context("--from")?;
+    let to = args
+        .to
+        .as_deref()
+        .map(Timestamp::parse)
+        .transpose()
+        .context("--to")?;
+
+    // History.
+    let load_started = Instant::now();
+    let mut streams = Vec::new();
+    for spec in &args.data {
+        let (sym, path) = parse_replay_spec(spec)?;
+        let mut src = ReplaySource::bars(path);
+        if let Some(s) = sym {
+            src = src.symbol(s);
+        }
+        streams.push(src.load()?);
+    }
+    let symbols: Vec<Symbol> = streams.iter().map(|s| s.symbol().clone()).collect();
+    let events: Vec<MarketEvent> = Replay::new(streams)
+        .filter(|e| from.is_none_or(|f| e.time() > f) && to.is_none_or(|t| e.time() <= t))
+        .collect();
+    if events.is_empty() {
+        bail!("no bars in the selected range");
+    }
+    let load_secs = load_started.elapsed().as_secs_f64();
+
+    // Configuration: the config file's strategies, or one from --strategy.
+    let (engine_cfg, source) = match &args.config {
+        Some(path) => {
+            let cfg = Config::load(path)?;
+            if cfg.strategies.is_empty() {
+                bail!("{}: no [[strategies]] to backtest", path.display());
+            }
+            (cfg.engine(), format!("config {}", path.display()))
+        }
+        None => {
+            let mut params = toml::Table::new();
+            for p in &args.param {
+                let (k, v) = parse_param(p)?;
+                params.insert(k, v);
+            }
+            let strategy = StrategyConfig {
+                name: args.strategy.clone(),
+                kind: args.strategy.clone(),
+                symbols: symbols.clone(),
+                timeframe: args.timeframe,
+                capital: cash,
+                params,
+                exits: None,
+                risk: None,
+                enabled: true,
+            };
+            let step = if args.whole_units {
+                Decimal::ONE
+            } else {
+                Decimal::new(1, 12)
+            };
+            let instruments = symbols
+                .iter()
+                .map(|s| Instrument {
+                    symbol: s.clone(),
+                    class: ploutos_core::AssetClass::Crypto,
+                    tick_size: Decimal::ZERO,
+                    step_size: step,
+                    min_quantity: step,
+                    min_notional: Decimal::ZERO,
+                    fractional: !args.whole_units,
+                })
+                .collect();
+            let cfg = EngineConfig {
+                strategies: vec![strategy],
+                risk: backtest_risk(),
+                breakers: no_breakers(),
+                broker: PaperConfig {
+                    fees: Fees::Rate {
+                        taker: fee,
+                        maker: Some(fee),
+                    },
+                    slippage: match price_from_f64(args.slippage_bps) {
+                        Some(b) if b > Decimal::ZERO => Slippage::Bps(b),
+                        _ => Slippage::Zero,
+                    },
+                    ..PaperConfig::default()
+                },
+                instruments,
+            };
+            (cfg, format!("strategy {}", args.strategy))
+        }
+    };
+
+    let quiet = args.json.as_deref() == Some("-") || !io::stderr().is_terminal();
+    let total = events.len() as u64;
+    let run_started = Instant::now();
+    let result = backtest::run(engine_cfg.clone(), &events, |n| {
+        if !quiet && total > 200_000 {
+            eprint!(
+                "\rbacktest: {:>5.1}% ({n} of {total} bars)",
+                n as f64 * 100.0 / total as f64
+            );
+        }
+    })?;
+    let run_secs = run_started.elapsed().as_secs_f64();
+    if !quiet && total > 200_000 {
+        eprintln!();
+    }
+    let metrics = compute_metrics(&result);
+    let conventions = conventions(&args, &engine_cfg, args.config.is_some());
+    let report = BacktestResult {
+        config: json!({
+            "source": source,
+            "data": args.data,
+            "symbols": symbols,
+            "from": events.first().map(|e| e.time()),
+            "to": events.last().map(|e| e.time()),
+            "bars": total,
+            "engine": engine_cfg,
+        }),
+        conventions,
+        metrics,
+        trades: result.trades,
+        equity: result.equity,
+    };
+
+    if let Some(path) = &args.trades {
+        write_trades_csv(path, &report)?;
+    }
+    match args.json.as_deref() {
+        Some("-") => {
+            let out = io::stdout();
+            let mut w = BufWriter::new(out.lock());
+            serde_json::to_writer(&mut w, &report)?;
+            writeln!(w)?;
+            return Ok(());
+        }
+        Some(path) => {
+            let f = File::create(path).with_context(|| format!("cannot create {path}"))?;
+            serde_json::to_writer(BufWriter::new(f), &report)?;
+        }
+        None => {}
+    }
+    print_summary(&report, total, load_secs, run_secs)?;
+    Ok(())
+}
+
+fn compute_metrics(_run: &backtest::Run) -> ploutos_engine::backtest::metrics::Metrics {
+    ploutos_engine::backtest::metrics::Metrics::default()
+}
+
+fn conventions(args: &BacktestArgs, cfg: &EngineConfig, from_config: bool) -> Vec<String> {
+    let mut c = vec![
+        "Orders are decided on a bar's close and market orders fill at the next bar's open (plus slippage); limit and stop orders fill when a bar trades through them, along the path open→high→low→close for an up bar and open→low→high→close for a down bar.".to_string(),
+        "A position still open at the end is marked to the last close and reported with exit_reason \"open\"; it is not counted among the closed trades.".to_string(),
+        "Equity is cash plus open positions at the last close, after every bar; metrics use that curve.".to_string(),
+        "The same engine as paper and live trading: strategies, risk manager, breakers and paper broker.".to_string(),
+    ];
+    if !from_config {
+        c.push(format!(
+            "Long only; an entry uses all available cash: quantity = cash / (open × (1 + fee)), {}; the whole position is sold on the exit signal.",
+            if args.whole_units { "rounded down to whole units" } else { "fractional" }
+        ));
+        c.push(format!("Fees: {} of the notional on every fill, both ways; slippage {} bps against the trader.", args.fee, args.slippage_bps));
+        c.push(
+            "No risk caps but cash, no circuit breakers, no cooldown (plain backtest).".to_string(),
+        );
+    } else {
+        c.push(format!(
+            "Risk limits, breakers, fees and slippage as in the configuration ({} strategies).",
+            cfg.strategies.len()
+        ));
+    }
+    c
+}
+
+fn write_trades_csv(path: &std::path::Path, r: &BacktestResult) -> Result<()> {
+    let f = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::new(f);
+    writeln!(w, "symbol,strategy,direction,entry_time,entry_price,exit_time,exit_price,quantity,pnl,fees,return_pct,exit_reason")?;
+    for t in &r.trades {
+        writeln!(
+            w,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            t.symbol,
+            t.strategy,
+            t.direction,
+            t.entry_time,
+            t.entry_price,
+            t.exit_time.map(|x| x.to_string()).unwrap_or_default(),
+            t.exit_price,
+            t.quantity,
+            t.pnl,
+            t.fees,
+            t.return_pct,
+            t.exit_reason
+        )?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn print_summary(r: &BacktestResult, bars: u64, load: f64, run: f64) -> Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let closed = r.trades.iter().filter(|t| !t.is_open()).count();
+    let open = r.trades.len() - closed;
+    let first = r.equity.first().map_or(0.0, |p| p.equity);
+    let last = r.equity.last().map_or(0.0, |p| p.equity);
+    writeln!(out, "Backtest: {bars} bars · {closed} closed trades, {open} open · load {load:.2} s, run {run:.3} s")?;
+    writeln!(out, "Equity: {first:.2} → {last:.2}")?;
+    let m = serde_json::to_value(&r.metrics)?;
+    if let Some(obj) = m.as_object() {
+        for (k, v) in obj {
+            if v.is_number() || v.is_string() {
+                writeln!(out, "  {k:<28} {v}")?;
+            }
+        }
+    }
+    let fees: Decimal = r.trades.iter().map(|t| t.fees).sum();
+    writeln!(out, "  fees (trades)                {:.2}", to_f64(fees))?;
+    out.flush()?;
+    Ok(())
+}
