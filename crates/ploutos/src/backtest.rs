@@ -222,6 +222,9 @@ pub fn run(args: BacktestArgs) -> Result<()> {
     if let Some(path) = &args.trades {
         write_trades_csv(path, &report)?;
     }
+    if let Some(path) = &args.report {
+        crate::report::write(path, &report, &events)?;
+    }
     match args.json.as_deref() {
         Some("-") => {
             let out = io::stdout();

@@ -215,6 +215,9 @@ pub struct BacktestArgs {
     /// Write the trades as CSV.
     #[arg(long)]
     pub trades: Option<PathBuf>,
+    /// Write a self-contained HTML report (charts, metrics, trades; opens offline).
+    #[arg(long, value_name = "OUT.html")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

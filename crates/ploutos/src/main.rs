@@ -5,6 +5,7 @@ mod backtest;
 mod cli;
 mod config;
 mod indicators;
+mod report;
 mod run;
 mod samples;
 mod synth;
