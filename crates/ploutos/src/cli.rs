@@ -247,6 +247,29 @@ Examples:
   ploutos data synth --bars 5000000 --seed 42 --out /tmp/synth_5m.csv
   ploutos data synth --bars 100000 --seed 7 --timeframe 5m --out /tmp/synth.parquet")]
     Synth(SynthArgs),
+    /// Converts a bar file between CSV (any accepted layout) and Parquet, by the extensions.
+    #[command(after_help = "\
+Examples:
+  ploutos data convert data/samples/spy_1m.csv /tmp/spy_1m.parquet
+  ploutos data convert /tmp/spy_1m.parquet /tmp/spy_1m.csv")]
+    Convert {
+        /// Input bar file.
+        input: PathBuf,
+        /// Output file: .csv (canonical layout) or .parquet.
+        output: PathBuf,
+    },
+    /// What a bar file holds: range, rows, timeframe, gaps, duplicates, bad bars.
+    #[command(after_help = "\
+Examples:
+  ploutos data inspect data/samples/xrpeth_binance_1m.csv
+  ploutos data inspect my_export.csv --json")]
+    Inspect {
+        /// The bar file.
+        file: PathBuf,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Output format of the analyzer.

@@ -25,6 +25,12 @@ fn main() -> ExitCode {
         Command::Data {
             command: DataCommand::Synth(args),
         } => synth::run(args),
+        Command::Data {
+            command: DataCommand::Convert { input, output },
+        } => synth::convert(&input, &output),
+        Command::Data {
+            command: DataCommand::Inspect { file, json },
+        } => synth::inspect(&file, json),
         Command::Run(args) => run_cmd(args),
         Command::Backtest(args) => backtest::run(args),
         Command::BenchEngine {

@@ -133,9 +133,31 @@ pub(crate) fn read<R: Read>(
     file: &str,
     options: &BarReadOptions,
 ) -> Result<(BarFormat, Vec<Bar>), HistoryError> {
-    let (layout, bars) = read_rows(reader, file, Order::Increasing, |record, layout, at| {
-        parse_row(record, layout, options, file, at)
-    })?;
+    let (layout, bars) = read_rows(
+        reader,
+        file,
+        Order::Increasing,
+        None,
+        |record, layout, at| parse_row(record, layout, options, file, at),
+    )?;
+    Ok((layout.format, bars))
+}
+
+/// Like [`read`], but a bad, duplicate or misordered row is recorded in `problems` and
+/// skipped instead of ending the read.
+pub(crate) fn scan<R: Read>(
+    reader: R,
+    file: &str,
+    options: &BarReadOptions,
+    problems: &mut Vec<HistoryError>,
+) -> Result<(BarFormat, Vec<Bar>), HistoryError> {
+    let (layout, bars) = read_rows(
+        reader,
+        file,
+        Order::Increasing,
+        Some(problems),
+        |record, layout, at| parse_row(record, layout, options, file, at),
+    )?;
     Ok((layout.format, bars))
 }
 

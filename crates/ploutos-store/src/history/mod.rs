@@ -19,6 +19,7 @@ mod bar_file;
 mod bars_csv;
 mod columns;
 mod error;
+mod inspect;
 mod kind;
 mod num;
 mod parquet_file;
@@ -35,6 +36,7 @@ pub use bar_file::{
     BarReadOptions,
 };
 pub use error::{HistoryError, Position};
+pub use inspect::{inspect_bars, Gap, Inspection};
 pub use kind::{detect_kind, detect_kind_from, FileKind};
 pub use parquet_file::{write_bars_parquet, write_bars_parquet_to};
 pub use symbol::{resolve_symbol_spec, split_symbol_spec, symbol_from_path};

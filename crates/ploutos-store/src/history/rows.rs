@@ -47,11 +47,13 @@ pub(crate) enum Order {
 
 /// Reads every row of a CSV stream. `parse` turns one record into a row; any error it
 /// returns is placed at the record's line (it is given a placeholder position to fill in).
-/// Fails if the stream is empty, holds no rows, or breaks `order`.
+/// Fails if the stream is empty, holds no rows, or breaks `order` — unless `problems` is
+/// given: then a bad or misordered row is recorded there and skipped (`data inspect`).
 pub(crate) fn read_rows<R, L, T>(
     reader: R,
     file: &str,
     order: Order,
+    mut problems: Option<&mut Vec<HistoryError>>,
     mut parse: impl FnMut(&csv::ByteRecord, &L, Position) -> Result<T, HistoryError>,
 ) -> Result<(L, Vec<T>), HistoryError>
 where
@@ -81,8 +83,19 @@ where
         }
         pending = false;
         let here = mark(&record);
-        let row =
-            parse(&record, &layout, Position::Line(0)).map_err(|e| e.at(locate(&csv, here)))?;
+        let row = match parse(&record, &layout, Position::Line(0)) {
+            Ok(row) => row,
+            Err(e) => {
+                let e = e.at(locate(&csv, here));
+                match problems.as_deref_mut() {
+                    Some(p) => {
+                        p.push(e);
+                        continue;
+                    }
+                    None => return Err(e),
+                }
+            }
+        };
         let time = row.time();
         if let Some((prev, prev_mark)) = previous {
             let broken = match order {
@@ -90,13 +103,21 @@ where
                 Order::NonDecreasing => time < prev,
             };
             if broken {
-                check_order(
+                if let Err(e) = check_order(
                     file,
                     time,
                     locate(&csv, here),
                     prev,
                     locate(&csv, prev_mark),
-                )?;
+                ) {
+                    match problems.as_deref_mut() {
+                        Some(p) => {
+                            p.push(e);
+                            continue;
+                        }
+                        None => return Err(e),
+                    }
+                }
             }
         }
         previous = Some((time, here));

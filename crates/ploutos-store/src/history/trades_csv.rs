@@ -114,9 +114,13 @@ pub(crate) fn read<R: Read>(
     reader: R,
     file: &str,
 ) -> Result<(TradeFormat, Vec<Trade>), HistoryError> {
-    let (layout, trades) = read_rows(reader, file, Order::NonDecreasing, |record, layout, at| {
-        parse_row(record, layout, file, at)
-    })?;
+    let (layout, trades) = read_rows(
+        reader,
+        file,
+        Order::NonDecreasing,
+        None,
+        |record, layout, at| parse_row(record, layout, file, at),
+    )?;
     Ok((layout.format, trades))
 }
 
