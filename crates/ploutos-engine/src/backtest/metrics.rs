@@ -195,7 +195,12 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     m.return_period = period.to_string();
     m.periods_per_year = per_year;
     let drawdowns = drawdown(&times, &eq);
-    m.max_drawdown_pct = -drawdowns.max * 100.0;
+    // `0.0`, not `-0.0`, without a drawdown.
+    m.max_drawdown_pct = if drawdowns.max > 0.0 {
+        -drawdowns.max * 100.0
+    } else {
+        0.0
+    };
     m.max_drawdown_duration_s = drawdowns.max_duration_s;
     m.avg_drawdown_pct = drawdowns.avg_depth.map(|d| -d * 100.0);
     m.avg_drawdown_duration_s = drawdowns.avg_duration_s;
@@ -660,7 +665,7 @@ mod tests {
         assert_eq!(m.open_trades, 0);
         assert_eq!(m.return_pct, Some(0.0));
         assert_eq!(m.exposure_time_pct, 0.0);
-        assert_eq!(m.max_drawdown_pct, 0.0);
+        assert!(m.max_drawdown_pct == 0.0 && m.max_drawdown_pct.is_sign_positive());
         assert_eq!(m.max_drawdown_duration_s, None);
         assert_eq!(m.avg_drawdown_pct, None);
         assert_eq!(m.annualized_return_pct, Some(0.0));
