@@ -20,7 +20,7 @@ use crate::cli::BacktestArgs;
 use crate::config::Config;
 
 /// `k=v` with `v` read as a TOML value (`12`, `1.5`, `true`), else as a string.
-fn parse_param(s: &str) -> Result<(String, toml::Value)> {
+pub(crate) fn parse_param(s: &str) -> Result<(String, toml::Value)> {
     let Some((k, v)) = s.split_once('=') else {
         bail!("--param {s:?}: expected NAME=VALUE (e.g. fast=12)");
     };
@@ -36,7 +36,7 @@ fn parse_param(s: &str) -> Result<(String, toml::Value)> {
     Ok((k.to_string(), value))
 }
 
-fn no_breakers() -> BreakerConfig {
+pub(crate) fn no_breakers() -> BreakerConfig {
     let off = |_| Limit {
         threshold: u32::MAX,
         resume: Resume::Manual,
@@ -56,7 +56,7 @@ fn no_breakers() -> BreakerConfig {
 }
 
 /// The risk settings of a plain backtest: all cash in one position, no caps but cash.
-fn backtest_risk() -> RiskConfig {
+pub(crate) fn backtest_risk() -> RiskConfig {
     let all = Decimal::ONE_HUNDRED;
     RiskConfig {
         max_position_pct: all,
@@ -243,8 +243,15 @@ pub fn run(args: BacktestArgs) -> Result<()> {
     Ok(())
 }
 
-fn compute_metrics(_run: &backtest::Run) -> ploutos_engine::backtest::metrics::Metrics {
-    ploutos_engine::backtest::metrics::Metrics::default()
+pub(crate) fn compute_metrics(run: &backtest::Run) -> ploutos_engine::backtest::metrics::Metrics {
+    ploutos_engine::backtest::metrics::compute(&ploutos_engine::backtest::metrics::MetricsInput {
+        trades: &run.trades,
+        equity: &run.equity,
+        initial_equity: run.initial_equity,
+        first_close: run.first_close,
+        last_close: run.last_close,
+        bars_per_year: None,
+    })
 }
 
 fn conventions(args: &BacktestArgs, cfg: &EngineConfig, from_config: bool) -> Vec<String> {

@@ -113,7 +113,7 @@ pub enum OrderRequestError {
     },
     #[error("order {id}: trailing percent {value} must be between 0 and 100")]
     TrailPercent { id: ClientOrderId, value: Decimal },
-    #[error("order {id}: a notional size is only possible for a market order with time in force day (as at Alpaca)")]
+    #[error("order {id}: a notional size is only possible for a market order")]
     NotionalNotMarket { id: ClientOrderId },
     #[error("order {id}: time in force {tif} is not possible for a {kind} order")]
     TifNotAllowed {
@@ -162,7 +162,8 @@ impl OrderRequest {
             OrderSize::Quantity(q) => positive("quantity", q)?,
             OrderSize::Notional(n) => {
                 positive("notional", n)?;
-                if self.kind != OrderKind::Market || self.tif != TimeInForce::Day {
+                // (Alpaca also wants time in force day: its venue client says so.)
+                if self.kind != OrderKind::Market {
                     return Err(OrderRequestError::NotionalNotMarket { id: id() });
                 }
             }

@@ -85,13 +85,18 @@ pub fn run<'a>(
                 });
             }
         }
-        let point = EquityPoint {
-            time: ev.time(),
-            equity: to_f64(engine.state().portfolio.total_equity()),
+        // Stamped like the data (a bar's open time), as the peers and charts expect.
+        let time = match ev {
+            MarketEvent::Bar { bar, .. } => bar.time(),
+            MarketEvent::Trade { .. } => ev.time(),
         };
+        let value = to_f64(engine.state().portfolio.total_equity());
         match equity.last_mut() {
-            Some(last) if last.time == point.time => *last = point,
-            _ => equity.push(point),
+            Some(last) if last.time >= time => last.equity = value,
+            _ => equity.push(EquityPoint {
+                time,
+                equity: value,
+            }),
         }
     }
     progress(n);

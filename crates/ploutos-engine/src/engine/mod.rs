@@ -88,6 +88,10 @@ pub struct Engine {
     dirty: Vec<Arc<str>>,
     /// Whether some strategy trades a stock (market open/close events).
     trades_stocks: bool,
+    /// Open time of the bar being processed: orders placed while handling it are stamped just
+    /// after it for the broker, so they work from the next bar even when bars are irregular
+    /// (month-end stamps, session gaps) and the next one opens before this one's nominal close.
+    bar_open: Option<Timestamp>,
     /// Working entry (not reduce-only) orders per strategy and symbol; derived from
     /// `state.open_orders` (rebuilt on restore).
     open_entries: HashMap<(Arc<str>, Symbol), u32>,
@@ -192,6 +196,7 @@ impl Engine {
             dirty: Vec::new(),
             open_entries: HashMap::new(),
             trades_stocks,
+            bar_open: None,
         })
     }
 
@@ -437,6 +442,7 @@ impl Engine {
             return;
         }
         let close_time = self.state.now;
+        self.bar_open = Some(bar.time());
         self.state.portfolio.mark(symbol, dec(bar.close()));
         self.mark_dirty_holders(symbol);
         self.scratch.clear();
@@ -450,6 +456,7 @@ impl Engine {
             }
             self.time_exit(i, out);
         }
+        self.bar_open = None;
     }
 
     /// The strategies holding `symbol` (and the global scope) must re-check their equity.
@@ -647,9 +654,8 @@ impl Engine {
                     Contingency::default(),
                 );
                 if let Some(n) = plan.notional {
-                    // Sized at the fill price by the broker (notional orders are day orders).
+                    // Sized at the fill price by the broker.
                     req.size = OrderSize::Notional(n);
-                    req.tif = TimeInForce::Day;
                 }
                 *self
                     .state
@@ -718,7 +724,11 @@ impl Engine {
         };
         self.state.orders_submitted += 1;
         self.track_open(&req, now);
-        let evs = self.state.broker.submit(req, now, ctx);
+        let at = self
+            .bar_open
+            .and_then(|o| o.checked_add_nanos(1))
+            .map_or(now, |t| t.min(now));
+        let evs = self.state.broker.submit(req, at, ctx);
         self.scratch.extend(evs);
     }
 
