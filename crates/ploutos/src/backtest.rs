@@ -71,6 +71,81 @@ pub(crate) fn backtest_risk() -> RiskConfig {
     }
 }
 
+/// Reads the bar files and merges them in time order, keeping bars closing after `from`
+/// and up to `to`.
+pub(crate) fn load_history(
+    data: &[String],
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Result<(Vec<Symbol>, Vec<MarketEvent>)> {
+    if data.is_empty() {
+        bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
+    }
+    let mut streams = Vec::new();
+    for spec in data {
+        let (sym, path) = parse_replay_spec(spec)?;
+        let mut src = ReplaySource::bars(path);
+        if let Some(s) = sym {
+            src = src.symbol(s);
+        }
+        streams.push(src.load()?);
+    }
+    let symbols: Vec<Symbol> = streams.iter().map(|s| s.symbol().clone()).collect();
+    let events: Vec<MarketEvent> = Replay::new(streams)
+        .filter(|e| from.is_none_or(|f| e.time() > f) && to.is_none_or(|t| e.time() <= t))
+        .collect();
+    if events.is_empty() {
+        bail!("no bars in the selected range");
+    }
+    Ok((symbols, events))
+}
+
+/// The engine configuration of a plain backtest of one strategy on `symbols`: all cash, no
+/// caps, no breakers, fee and slippage as given, 24/7 instruments with fractional (or whole)
+/// units.
+pub(crate) fn plain_config(
+    strategy: StrategyConfig,
+    symbols: &[Symbol],
+    fee: Decimal,
+    slippage_bps: f64,
+    whole_units: bool,
+) -> EngineConfig {
+    let step = if whole_units {
+        Decimal::ONE
+    } else {
+        Decimal::new(1, 12)
+    };
+    let instruments = symbols
+        .iter()
+        .map(|s| Instrument {
+            symbol: s.clone(),
+            class: ploutos_core::AssetClass::Crypto,
+            tick_size: Decimal::ZERO,
+            step_size: step,
+            min_quantity: step,
+            min_notional: Decimal::ZERO,
+            fractional: !whole_units,
+        })
+        .collect();
+    EngineConfig {
+        strategies: vec![strategy],
+        risk: backtest_risk(),
+        breakers: no_breakers(),
+        broker: PaperConfig {
+            fees: Fees::Rate {
+                taker: fee,
+                maker: Some(fee),
+            },
+            slippage: match price_from_f64(slippage_bps) {
+                Some(b) if b > Decimal::ZERO => Slippage::Bps(b),
+                _ => Slippage::Zero,
+            },
+            ..PaperConfig::default()
+        },
+        instruments,
+    }
+}
+
 /// Runs the command.
 pub fn run(args: BacktestArgs) -> Result<()> {
     if args.data.is_empty() {
@@ -104,22 +179,7 @@ pub fn run(args: BacktestArgs) -> Result<()> {
 
     // History.
     let load_started = Instant::now();
-    let mut streams = Vec::new();
-    for spec in &args.data {
-        let (sym, path) = parse_replay_spec(spec)?;
-        let mut src = ReplaySource::bars(path);
-        if let Some(s) = sym {
-            src = src.symbol(s);
-        }
-        streams.push(src.load()?);
-    }
-    let symbols: Vec<Symbol> = streams.iter().map(|s| s.symbol().clone()).collect();
-    let events: Vec<MarketEvent> = Replay::new(streams)
-        .filter(|e| from.is_none_or(|f| e.time() > f) && to.is_none_or(|t| e.time() <= t))
-        .collect();
-    if events.is_empty() {
-        bail!("no bars in the selected range");
-    }
+    let (symbols, events) = load_history(&args.data, from, to)?;
     let load_secs = load_started.elapsed().as_secs_f64();
 
     // Configuration: the config file's strategies, or one from --strategy.
@@ -148,40 +208,7 @@ pub fn run(args: BacktestArgs) -> Result<()> {
                 risk: None,
                 enabled: true,
             };
-            let step = if args.whole_units {
-                Decimal::ONE
-            } else {
-                Decimal::new(1, 12)
-            };
-            let instruments = symbols
-                .iter()
-                .map(|s| Instrument {
-                    symbol: s.clone(),
-                    class: ploutos_core::AssetClass::Crypto,
-                    tick_size: Decimal::ZERO,
-                    step_size: step,
-                    min_quantity: step,
-                    min_notional: Decimal::ZERO,
-                    fractional: !args.whole_units,
-                })
-                .collect();
-            let cfg = EngineConfig {
-                strategies: vec![strategy],
-                risk: backtest_risk(),
-                breakers: no_breakers(),
-                broker: PaperConfig {
-                    fees: Fees::Rate {
-                        taker: fee,
-                        maker: Some(fee),
-                    },
-                    slippage: match price_from_f64(args.slippage_bps) {
-                        Some(b) if b > Decimal::ZERO => Slippage::Bps(b),
-                        _ => Slippage::Zero,
-                    },
-                    ..PaperConfig::default()
-                },
-                instruments,
-            };
+            let cfg = plain_config(strategy, &symbols, fee, args.slippage_bps, args.whole_units);
             (cfg, format!("strategy {}", args.strategy))
         }
     };

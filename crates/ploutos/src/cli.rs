@@ -66,6 +66,17 @@ Conventions (stated in the --json output too): decisions on a bar's close, marke
 next bar's open; long only; entries use all cash (quantity = cash / (open x (1 + fee)));
 fees on the notional both ways; an open position at the end is marked to the last close.")]
     Backtest(BacktestArgs),
+    /// Searches strategy parameters: every combination backtested in parallel, sorted by a metric.
+    #[command(after_help = "\
+Examples:
+  ploutos optimize --data data/samples/btcperp_ftx_1m.csv --strategy ema-cross --grid fast=5..20:1 --grid slow=20..60:5 --where 'fast<slow'
+  ploutos optimize --data btc.csv --strategy ma-cross --grid fast=2..30:1 --grid slow=10..100:5 --random 200 --metric return_pct
+  ploutos optimize --data data/samples/eurusd_1h.csv --strategy ema-cross --grid fast=5..15:2 --grid slow=20..40:10 --walk-forward train=2M,test=1M
+
+--metric is any field of the backtest metrics (sharpe, sortino, calmar, return_pct, profit_factor,
+sqn, ...); higher is better. --walk-forward shows first the out-of-sample result of each window's
+in-sample best: the number that guards against overfitting.")]
+    Optimize(OptimizeArgs),
     /// Paper-trades the configured strategies on the configured feed, journaling everything.
     #[command(after_help = "\
 Examples:
@@ -218,6 +229,64 @@ pub struct BacktestArgs {
     /// Write a self-contained HTML report (charts, metrics, trades; opens offline).
     #[arg(long, value_name = "OUT.html")]
     pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct OptimizeArgs {
+    /// Bar files: FILE[,FILE…], symbol from the file name or SYMBOL=FILE.
+    #[arg(long, value_delimiter = ',')]
+    pub data: Vec<String>,
+    /// Strategy kind.
+    #[arg(long, default_value = "ema-cross")]
+    pub strategy: String,
+    /// A parameter's values: NAME=FROM..TO:STEP (inclusive) or NAME=A,B,C (repeatable).
+    #[arg(long)]
+    pub grid: Vec<String>,
+    /// A constraint on the combinations: 'fast < slow', 'fast >= 3' (repeatable).
+    #[arg(long = "where")]
+    pub r#where: Vec<String>,
+    /// Try only N combinations drawn at random (seeded) from the grid.
+    #[arg(long)]
+    pub random: Option<usize>,
+    /// Seed of --random.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The metric to maximize (a field of the backtest metrics).
+    #[arg(long, default_value = "sharpe")]
+    pub metric: String,
+    /// Walk-forward validation: train=SPAN,test=SPAN (h, D, W, M = 30 days, Y = 365 days).
+    #[arg(long)]
+    pub walk_forward: Option<String>,
+    /// Threads (default: every core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Rows of the results table.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Write every result as CSV.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Starting cash.
+    #[arg(long, default_value_t = 10_000.0)]
+    pub cash: f64,
+    /// Fee as a fraction of the notional.
+    #[arg(long, default_value_t = 0.001)]
+    pub fee: f64,
+    /// Slippage in basis points.
+    #[arg(long, default_value_t = 0.0)]
+    pub slippage_bps: f64,
+    /// Decide on bars of this length.
+    #[arg(long, value_parser = parse_timeframe)]
+    pub timeframe: Option<Timeframe>,
+    /// Whole units only.
+    #[arg(long)]
+    pub whole_units: bool,
+    /// First bar (RFC 3339 or a date).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last bar.
+    #[arg(long)]
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Args)]

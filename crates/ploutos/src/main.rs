@@ -5,6 +5,7 @@ mod backtest;
 mod cli;
 mod config;
 mod indicators;
+mod optimize;
 mod report;
 mod run;
 mod samples;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         } => synth::inspect(&file, json),
         Command::Run(args) => run_cmd(args),
         Command::Backtest(args) => backtest::run(args),
+        Command::Optimize(args) => optimize::run(args),
         Command::BenchEngine {
             strategies,
             symbols,

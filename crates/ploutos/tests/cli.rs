@@ -350,6 +350,178 @@ fn config_check_names_the_problem_and_where() {
 }
 
 #[test]
+fn backtest_works_on_every_bundled_bar_file_and_is_deterministic() {
+    for stem in BAR_FILES {
+        let data = format!("data/samples/{stem}.csv");
+        let a = ploutos(&["backtest", "--data", &data, "--json", "-"]);
+        assert!(a.status.success(), "{stem}: {}", stderr(&a));
+        let b = ploutos(&["backtest", "--data", &data, "--json", "-"]);
+        assert_eq!(
+            a.stdout, b.stdout,
+            "{stem}: same input, same output, bit for bit"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+        for k in ["config", "conventions", "metrics", "trades", "equity"] {
+            assert!(!v[k].is_null(), "{stem}: {k}");
+        }
+        for k in [
+            "symbol",
+            "strategy",
+            "entry_time",
+            "entry_price",
+            "exit_time",
+            "exit_price",
+            "quantity",
+            "pnl",
+            "return_pct",
+            "exit_reason",
+        ] {
+            assert!(v["trades"][0].get(k).is_some(), "{stem}: trades[0].{k}");
+        }
+        assert!(v["metrics"]["equity_final"].is_f64(), "{stem}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    let o = ploutos(&[
+        "backtest",
+        "--data",
+        "data/samples/goog_daily.csv",
+        "--strategy",
+        "ma-cross",
+        "--param",
+        "fast=10",
+        "--param",
+        "slow=30",
+        "--whole-units",
+        "--trades",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("symbol,strategy,direction,entry_time"));
+    for line in text.lines().skip(1) {
+        let qty: f64 = line.split(',').nth(7).unwrap().parse().unwrap();
+        assert_eq!(qty, qty.trunc(), "--whole-units: {line}");
+    }
+    let o = ploutos(&[
+        "backtest",
+        "--data",
+        "data/samples/goog_daily.csv",
+        "--param",
+        "fats=3",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("fats"), "{}", stderr(&o));
+}
+
+#[test]
+fn optimize_searches_the_grid_under_constraints_and_walks_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.csv");
+    let o = ploutos(&[
+        "optimize",
+        "--data",
+        "data/samples/btcusdt_binance_1h.csv",
+        "--strategy",
+        "ema-cross",
+        "--grid",
+        "fast=3..15:2",
+        "--grid",
+        "slow=10..40:5",
+        "--where",
+        "fast < slow",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<Vec<i64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').take(2).map(|x| x.parse().unwrap()).collect())
+        .collect();
+    // fast in 3,5,...,15 (7 values), slow in 10,15,...,40 (7 values), fast < slow: 45 pairs.
+    assert_eq!(rows.len(), 45);
+    assert!(rows.iter().all(|r| r[0] < r[1]));
+    let scores: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by the metric, best first"
+    );
+    let o = ploutos(&[
+        "optimize",
+        "--data",
+        "data/samples/eurusd_1h.csv",
+        "--grid",
+        "fast=5..15:5",
+        "--grid",
+        "slow=20..40:10",
+        "--walk-forward",
+        "train=60D,test=30D",
+        "--metric",
+        "return_pct",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.starts_with("Walk-forward, out of sample"), "{s}");
+    assert!(s.contains("over 8 windows"), "{s}");
+    let o = ploutos(&[
+        "optimize",
+        "--data",
+        "data/samples/btcusdt_binance_1h.csv",
+        "--grid",
+        "fast=3..15:2",
+        "--grid",
+        "slow=10..40:5",
+        "--random",
+        "10",
+        "--jobs",
+        "1",
+    ]);
+    // Without --where the strategy refuses fast >= slow: those are skipped and said so.
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("skipped"), "{}", stderr(&o));
+}
+
+#[test]
+fn data_convert_and_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("spy.parquet");
+    let back = dir.path().join("spy.csv");
+    assert!(ploutos(&[
+        "data",
+        "convert",
+        "data/samples/spy_1m.csv",
+        pq.to_str().unwrap()
+    ])
+    .status
+    .success());
+    assert!(ploutos(&[
+        "data",
+        "convert",
+        pq.to_str().unwrap(),
+        back.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let a = ploutos(&["indicators", "--data", "data/samples/spy_1m.csv"]);
+    let b = ploutos(&["indicators", "--data", back.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&a),
+        stdout(&b),
+        "CSV → Parquet → CSV keeps every bar"
+    );
+    let o = ploutos(&["data", "inspect", "data/samples/spy_1m.csv", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["rows"], 1564);
+    assert_eq!(v["gap_count"], 3, "three overnight gaps");
+}
+
+#[test]
 fn bad_files_give_errors_that_name_file_line_column_and_value() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.csv");
