@@ -228,42 +228,51 @@ fn drawdown(equity: &[(i64, f64)]) -> Vec<(i64, f64)> {
         .collect()
 }
 
-/// At most about `max` points: per bucket of consecutive points, the lowest and the highest in
-/// time order; the first and the last point are always kept.
-fn downsample(points: &[(i64, f64)], max: usize) -> Vec<(i64, f64)> {
-    if points.len() <= max {
-        return points.to_vec();
+/// The indices of the equity (and drawdown) points to draw, at most about `max`: per bucket of
+/// consecutive points, those of the lowest and highest equity and of the lowest and highest
+/// drawdown, in time order; the first and the last point are always kept. Both curves keep the
+/// same points, so their charts scroll in step.
+fn keep_indices(equity: &[(i64, f64)], dd: &[(i64, f64)], max: usize) -> Vec<usize> {
+    let n = equity.len().min(dd.len());
+    if n <= max {
+        return (0..n).collect();
     }
-    let buckets = (max / 2).max(1);
-    let size = points.len().div_ceil(buckets);
-    let mut out = Vec::with_capacity(max + 2);
-    for chunk in points.chunks(size) {
-        let (mut lo, mut hi) = (0, 0);
-        for (i, p) in chunk.iter().enumerate() {
-            if p.1 < chunk[lo].1 {
-                lo = i;
+    let buckets = (max / 4).max(1);
+    let size = n.div_ceil(buckets);
+    let mut keep = Vec::with_capacity(max + 2);
+    let mut start = 0;
+    while start < n {
+        let end = (start + size).min(n);
+        let mut pick = [start; 4];
+        for i in start..end {
+            if equity[i].1 < equity[pick[0]].1 {
+                pick[0] = i;
             }
-            if p.1 > chunk[hi].1 {
-                hi = i;
+            if equity[i].1 > equity[pick[1]].1 {
+                pick[1] = i;
+            }
+            if dd[i].1 < dd[pick[2]].1 {
+                pick[2] = i;
+            }
+            if dd[i].1 > dd[pick[3]].1 {
+                pick[3] = i;
             }
         }
-        let (a, b) = (lo.min(hi), lo.max(hi));
-        out.push(chunk[a]);
-        if b != a {
-            out.push(chunk[b]);
+        pick.sort_unstable();
+        for (j, &i) in pick.iter().enumerate() {
+            if j == 0 || pick[j - 1] != i {
+                keep.push(i);
+            }
         }
+        start = end;
     }
-    if let (Some(&first), Some(&kept)) = (points.first(), out.first()) {
-        if kept.0 != first.0 {
-            out.insert(0, first);
-        }
+    if keep.first() != Some(&0) {
+        keep.insert(0, 0);
     }
-    if let (Some(&last), Some(&kept)) = (points.last(), out.last()) {
-        if kept.0 != last.0 {
-            out.push(last);
-        }
+    if keep.last() != Some(&(n - 1)) {
+        keep.push(n - 1);
     }
-    out
+    keep
 }
 
 /// The document embedded in the page (read by report.js).
@@ -300,10 +309,10 @@ fn data_json(result: &BacktestResult, events: &[MarketEvent]) -> Result<String> 
             Ok(v)
         })
         .collect::<Result<_, serde_json::Error>>()?;
+    let keep = keep_indices(&equity, &dd, MAX_LINE_POINTS);
     let line = |pts: &[(i64, f64)]| -> Vec<(i64, f64)> {
-        downsample(pts, MAX_LINE_POINTS)
-            .into_iter()
-            .map(|(t, v)| (t, round(v, 4)))
+        keep.iter()
+            .map(|&i| (pts[i].0, round(pts[i].1, 4)))
             .collect()
     };
     let doc = Doc {
@@ -335,23 +344,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn downsample_keeps_extremes_and_ends() {
+    fn down_sampling_keeps_extremes_and_ends() {
         let pts: Vec<(i64, f64)> = (0..100_000)
             .map(|i| {
-                (
-                    i as i64,
-                    ((i as f64) / 777.0).sin() * 100.0 + if i == 54_321 { -500.0 } else { 0.0 },
-                )
+                let dip = if i == 54_321 { -500.0 } else { 0.0 };
+                (i as i64, 1000.0 + ((i as f64) / 777.0).sin() * 100.0 + dip)
             })
             .collect();
-        let d = downsample(&pts, 1000);
-        assert!(d.len() <= 1002, "{}", d.len());
-        assert_eq!(d.first(), pts.first());
-        assert_eq!(d.last(), pts.last());
-        assert!(d.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(d.iter().any(|p| p.0 == 54_321));
-        let small = downsample(&pts[..10], 1000);
-        assert_eq!(small, pts[..10].to_vec());
+        let dd = drawdown(&pts);
+        let keep = keep_indices(&pts, &dd, 1000);
+        assert!(keep.len() <= 1002, "{}", keep.len());
+        assert_eq!(keep.first(), Some(&0));
+        assert_eq!(keep.last(), Some(&99_999));
+        assert!(keep.windows(2).all(|w| w[0] < w[1]));
+        assert!(keep.contains(&54_321));
+        let small = keep_indices(&pts[..10], &dd[..10], 1000);
+        assert_eq!(small, (0..10).collect::<Vec<_>>());
     }
 
     #[test]

@@ -106,7 +106,7 @@
   var css = getComputedStyle(document.documentElement);
   function cssVar(n) { return css.getPropertyValue(n).trim(); }
   var LC = window.LightweightCharts;
-  var chartCount = 0;
+  var chartCount = 0, allCharts = [];
   function makeChart(container, intraday) {
     var opts = {
       autoSize: true,
@@ -114,11 +114,13 @@
         fontFamily: cssVar("--font"), attributionLogo: chartCount === 0 },
       grid: { vertLines: { color: cssVar("--grid") }, horzLines: { color: cssVar("--grid") } },
       rightPriceScale: { borderColor: cssVar("--border") },
-      timeScale: { borderColor: cssVar("--border"), timeVisible: intraday, secondsVisible: false },
+      timeScale: { borderColor: cssVar("--border"), timeVisible: intraday, secondsVisible: false, minBarSpacing: 0.001 },
       crosshair: { mode: 0 },
     };
     chartCount += 1;
-    return LC.createChart(container, opts);
+    var chart = LC.createChart(container, opts);
+    allCharts.push(chart);
+    return chart;
   }
   function chartBox(parent, cls) {
     var box = add(parent, el("div", "chart-box"));
@@ -133,15 +135,17 @@
   }
   function pctFormat() { return { type: "custom", minMove: 0.01, formatter: function (v) { return v.toFixed(2) + "%"; } }; }
 
-  // Keeps the visible time range of charts in step.
+  // Keeps the visible range of charts in step.
   function syncRanges(charts) {
-    var busy = false;
+    // The curves share their time points, so logical ranges (bar indices) match exactly.
     charts.forEach(function (c) {
-      c.timeScale().subscribeVisibleTimeRangeChange(function (r) {
-        if (busy || !r) return;
-        busy = true;
-        charts.forEach(function (o) { if (o !== c) { try { o.timeScale().setVisibleRange(r); } catch (e) { /* outside the data */ } } });
-        busy = false;
+      c.timeScale().subscribeVisibleLogicalRangeChange(function (r) {
+        if (!r) return;
+        charts.forEach(function (o) {
+          if (o === c) return;
+          var cur = o.timeScale().getVisibleLogicalRange();
+          if (!cur || Math.abs(cur.from - r.from) > 1e-6 || Math.abs(cur.to - r.to) > 1e-6) o.timeScale().setVisibleLogicalRange(r);
+        });
       });
     });
   }
@@ -197,7 +201,7 @@
     syncRanges([equityChart, ddChart]);
     if (eq.points > eq.line.length) {
       add(app, el("p", "note", "Curves down-sampled for drawing: " + fmtNumber(eq.line.length) + " of " + fmtNumber(eq.points) +
-        " points (the lowest and highest of each bucket kept)."));
+        " points (per bucket the lowest and highest equity and drawdown are kept)."));
     }
 
     // Price with the trades, per symbol.
@@ -320,6 +324,10 @@
     var ul = add(app, el("ul", "conv"));
     (D.conventions || []).forEach(function (c) { add(ul, el("li", null, c)); });
 
+    // Once laid out (autoSize measures the boxes asynchronously), show every chart whole.
+    requestAnimationFrame(function () {
+      allCharts.forEach(function (c) { c.timeScale().fitContent(); });
+    });
     document.body.setAttribute("data-charts", String(chartCount));
     document.body.setAttribute("data-ready", "1");
   }
