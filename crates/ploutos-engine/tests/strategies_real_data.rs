@@ -24,6 +24,7 @@ fn run(kind: &str, bars: &[Bar]) -> (Vec<(usize, Signal)>, usize) {
     let sink = SignalSink {
         symbol: &symbol,
         strategy: &name,
+        repeat_of: None,
     };
     let ctx = StrategyCtx::default();
     let mut out = Vec::new();

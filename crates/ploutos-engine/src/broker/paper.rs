@@ -329,8 +329,15 @@ impl PaperBroker {
         let [Some(open), Some(high), Some(low), Some(close)] = prices else {
             return out;
         };
-        self.last_price.insert(symbol.clone(), close);
-        self.last_range.insert(symbol.clone(), high - low);
+        remember(&mut self.last_price, symbol, close);
+        remember(&mut self.last_range, symbol, high - low);
+        if !self
+            .orders
+            .iter()
+            .any(|w| w.is_open() && &w.req().symbol == symbol)
+        {
+            return out; // nothing works on this symbol: no path to walk
+        }
         self.expire_due(Some(symbol), bar.time(), &mut out);
         let volume = match (self.config.max_volume_share, price_from_f64(bar.volume())) {
             (Some(share), Some(v)) => Some(v * share),
@@ -926,6 +933,16 @@ impl PaperBroker {
 
 /// The end of the trading day that an order working from `t` belongs to: the close of the
 /// current or next NYSE session for stocks, the next 00:00 UTC for crypto.
+/// Updates `map[symbol]` without cloning the key when it is already there.
+fn remember(map: &mut BTreeMap<Symbol, Decimal>, symbol: &Symbol, value: Decimal) {
+    match map.get_mut(symbol) {
+        Some(v) => *v = value,
+        None => {
+            map.insert(symbol.clone(), value);
+        }
+    }
+}
+
 fn day_end(calendar: &NyseCalendar, inst: &Instrument, t: Timestamp) -> Option<Timestamp> {
     match inst.class {
         AssetClass::Stock => calendar.current_or_next_session(t).map(|(_, c)| c),

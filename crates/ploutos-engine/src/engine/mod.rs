@@ -272,6 +272,7 @@ impl Engine {
                 let sink = SignalSink {
                     symbol: &slot.symbol,
                     strategy: &slot.strategy,
+                    repeat_of: slot.last_kind,
                 };
                 if let Some(sig) = slot.logic.on_bar(&b, &StrategyCtx::default(), &sink) {
                     slot.last_kind = Some(sig.kind);
@@ -512,6 +513,7 @@ impl Engine {
             let sink = SignalSink {
                 symbol: &slot.symbol,
                 strategy: &slot.strategy,
+                repeat_of: slot.last_kind,
             };
             slot.logic.on_bar(bar, &ctx, &sink)
         };

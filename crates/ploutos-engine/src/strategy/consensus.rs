@@ -172,6 +172,7 @@ mod tests {
         let sink = SignalSink {
             symbol: &symbol,
             strategy: &name,
+            repeat_of: None,
         };
         let mut s = ConsensusStrategy::new(ConsensusConfig::default()).unwrap();
         let mut d = ConsensusDetector::new(ConsensusConfig::default()).unwrap();

@@ -91,6 +91,9 @@ impl Strategy for EmaCross {
         } else {
             return None;
         };
+        if out.repeats(kind) {
+            return Some(out.repeat(bar, kind, 100));
+        }
         let mut values = IndicatorValues::with_capacity(2);
         values.push("ema_fast", fast);
         values.push("ema_slow", slow);

@@ -64,9 +64,30 @@ pub trait Strategy: Send {
 pub struct SignalSink<'a> {
     pub symbol: &'a Symbol,
     pub strategy: &'a Arc<str>,
+    /// The kind of this strategy's previous signal on this symbol, when the caller tracks it.
+    /// A level strategy repeating that kind may return its signal without reasons and
+    /// indicator values ([`SignalSink::repeat`]): the engine reports a repeated signal once,
+    /// so formatting it again on every bar is wasted work.
+    pub repeat_of: Option<SignalKind>,
 }
 
 impl SignalSink<'_> {
+    /// Whether `kind` repeats the previous signal (see [`SignalSink::repeat_of`]).
+    pub fn repeats(&self, kind: SignalKind) -> bool {
+        self.repeat_of == Some(kind)
+    }
+
+    /// A bare repeated signal: no reasons, no indicator values (nothing allocated for them).
+    pub fn repeat(&self, bar: &Bar, kind: SignalKind, confidence: u8) -> Signal {
+        self.signal(
+            bar,
+            kind,
+            confidence,
+            Vec::new(),
+            IndicatorValues::default(),
+        )
+    }
+
     /// A BUY or SELL [`Signal`] on `bar`, stamped with this sink's symbol and strategy name:
     /// one vote for its side, `current_price` the bar's close, `time` the bar's open time.
     pub fn signal(
@@ -153,6 +174,7 @@ pub(crate) mod testutil {
         let sink = SignalSink {
             symbol: &symbol,
             strategy: &name,
+            repeat_of: None,
         };
         let ctx = StrategyCtx::default();
         bars(closes)

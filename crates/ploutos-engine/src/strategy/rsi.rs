@@ -128,6 +128,9 @@ impl Strategy for RsiReversion {
         } else {
             self.overbought
         };
+        if out.repeats(kind) {
+            return Some(out.repeat(bar, kind, percent(depth)));
+        }
         let mut values = IndicatorValues::with_capacity(1);
         values.push("rsi", rsi);
         Some(out.signal(
