@@ -53,7 +53,7 @@ fn ema_cross_agrees_with_backtesting_py_and_vectorbt_on_every_file() {
         );
         let ours: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let our_trades = ours["trades"].as_array().unwrap();
-        let our_final = ours["equity"].as_array().unwrap().last().unwrap()["equity"]
+        let our_final = ours["equity"].as_array().unwrap().last().unwrap()[1]
             .as_f64()
             .unwrap();
         for fw in ["backtesting.py", "vectorbt"] {

@@ -36,11 +36,24 @@ impl TradeRecord {
     }
 }
 
-/// Total equity (all strategies) after a bar.
+/// Total equity (all strategies) after a bar; serialized as `[time, equity]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(into = "(Timestamp, f64)", from = "(Timestamp, f64)")]
 pub struct EquityPoint {
     pub time: Timestamp,
     pub equity: f64,
+}
+
+impl From<EquityPoint> for (Timestamp, f64) {
+    fn from(p: EquityPoint) -> Self {
+        (p.time, p.equity)
+    }
+}
+
+impl From<(Timestamp, f64)> for EquityPoint {
+    fn from((time, equity): (Timestamp, f64)) -> Self {
+        EquityPoint { time, equity }
+    }
 }
 
 /// Everything `ploutos backtest` reports.
