@@ -187,7 +187,7 @@ struct PathEnv {
 type Events = Vec<(ClientOrderId, OrderEvent)>;
 
 /// The simulated broker. See the module docs and `docs/paper-broker.md`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PaperBroker {
     config: PaperConfig,
     calendar: NyseCalendar,
@@ -199,6 +199,10 @@ pub struct PaperBroker {
     closed_index: BTreeMap<ClientOrderId, OrderStatus>,
     last_price: BTreeMap<Symbol, Decimal>,
     last_range: BTreeMap<Symbol, Decimal>,
+    /// The last bar's close and high − low per symbol, as the data gave them; converted to
+    /// decimals only when an estimate needs them (most bars have no order to fill).
+    #[serde(default)]
+    last_bar: BTreeMap<Symbol, [f64; 2]>,
     next_seq: u64,
     next_fill: u64,
 }
@@ -274,10 +278,7 @@ impl PaperBroker {
         self.emit_seq(seq, OrderEvent::Accepted { time: now }, &mut out);
         if self.config.mode == FillMode::LivePaper && live_now {
             let symbol = self.orders[self.orders.len() - 1].req().symbol.clone();
-            match ctx
-                .last_price
-                .or_else(|| self.last_price.get(&symbol).copied())
-            {
+            match ctx.last_price.or_else(|| self.last_known(&symbol)) {
                 Some(price) => {
                     let env = PathEnv {
                         clamp: None,
@@ -363,6 +364,21 @@ impl PaperBroker {
         out
     }
 
+    /// Whether an order of `symbol` is working.
+    pub fn works_on(&self, symbol: &Symbol) -> bool {
+        self.orders
+            .iter()
+            .any(|w| w.is_open() && &w.req().symbol == symbol)
+    }
+
+    /// The latest price known for `symbol`: the last bar's close, else the last trade price.
+    fn last_known(&self, symbol: &Symbol) -> Option<Decimal> {
+        self.last_bar
+            .get(symbol)
+            .and_then(|b| price_from_f64(b[0]))
+            .or_else(|| self.last_price.get(symbol).copied())
+    }
+
     /// A trade price (live paper mode): records it and, in [`FillMode::LivePaper`], fills
     /// working orders of the symbol it reaches. Also expires day orders due by `now`.
     pub fn on_trade_price(&mut self, symbol: &Symbol, price: Decimal, now: Timestamp) -> Events {
@@ -429,9 +445,7 @@ impl PaperBroker {
             k => k,
         };
         req.validate()?;
-        let last = ctx
-            .last_price
-            .or_else(|| self.last_price.get(&req.symbol).copied());
+        let last = ctx.last_price.or_else(|| self.last_known(&req.symbol));
         let reference = match req.kind {
             OrderKind::Limit { limit } | OrderKind::StopLimit { limit, .. } => Some(limit),
             OrderKind::Stop { stop } => Some(match (last, req.side) {
@@ -451,9 +465,10 @@ impl PaperBroker {
             Liquidity::Maker
         };
         let range = self
-            .last_range
+            .last_bar
             .get(&req.symbol)
-            .copied()
+            .and_then(|b| price_from_f64(b[1]))
+            .or_else(|| self.last_range.get(&req.symbol).copied())
             .unwrap_or_default();
         let slipped = reference.map(|p| {
             if taker {

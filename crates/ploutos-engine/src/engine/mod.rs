@@ -444,8 +444,20 @@ impl Engine {
         }
         let close_time = self.state.now;
         self.bar_open = Some(bar.time());
-        self.state.portfolio.mark(symbol, dec(bar.close()));
-        self.mark_dirty_holders(symbol);
+        // Marks matter to positions and to orders about to fill; skip the conversion otherwise.
+        let holders = self
+            .state
+            .portfolio
+            .accounts
+            .values()
+            .any(|a| a.positions.contains_key(symbol));
+        if holders
+            || self.state.broker.works_on(symbol)
+            || !self.state.portfolio.marks.contains_key(symbol)
+        {
+            self.state.portfolio.mark(symbol, dec(bar.close()));
+            self.mark_dirty_holders(symbol);
+        }
         self.scratch.clear();
         let evs = self.state.broker.on_bar(symbol, bar, close_time);
         self.scratch.extend(evs);
@@ -480,9 +492,11 @@ impl Engine {
     }
 
     fn entry_pending(&self, strategy: &Arc<str>, symbol: &Symbol) -> bool {
-        self.open_entries
-            .get(&(Arc::clone(strategy), symbol.clone()))
-            .is_some_and(|n| *n > 0)
+        !self.open_entries.is_empty()
+            && self
+                .open_entries
+                .get(&(Arc::clone(strategy), symbol.clone()))
+                .is_some_and(|n| *n > 0)
     }
 
     /// Books `req` as open (and indexes it when it is an entry).
@@ -575,6 +589,8 @@ impl Engine {
         );
         let k = key(&strategy, symbol.as_str());
         let price = dec(bar.close());
+        // The mark is only kept current for held or ordered symbols: bring it up to date.
+        self.state.portfolio.mark(&symbol, price);
         let entry_atr = atr.and_then(price_from_f64);
         let plan = self.slots[i].exits.plan(side, price, entry_atr);
         let stop_distance = plan.stop.map(|s| (price - s).abs());
