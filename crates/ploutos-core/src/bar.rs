@@ -5,6 +5,55 @@ use thiserror::Error;
 
 use crate::time::Timestamp;
 
+const NO_TRADES: u64 = u64::MAX;
+
+fn no_trades() -> u64 {
+    NO_TRADES
+}
+
+fn is_no_trades(t: &u64) -> bool {
+    *t == NO_TRADES
+}
+
+fn no_vwap() -> f64 {
+    f64::NAN
+}
+
+fn is_no_vwap(v: &f64) -> bool {
+    v.is_nan()
+}
+
+/// `u64::MAX` ⇄ absent.
+mod sentinel_u64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(*v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        Ok(
+            Option::<u64>::deserialize(d)?
+                .map_or(super::NO_TRADES, |t| t.min(super::NO_TRADES - 1)),
+        )
+    }
+}
+
+/// NaN ⇄ absent.
+mod sentinel_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(*v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?
+            .filter(|v| v.is_finite())
+            .unwrap_or(f64::NAN))
+    }
+}
+
 /// A bar that cannot exist. Every variant names the field and the value.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum BarError {
@@ -26,7 +75,7 @@ pub enum BarError {
 /// One OHLCV bar. `time` is the bar's **open** time (UTC). Invariants, checked by [`Bar::new`]:
 /// every number is finite, `low <= open, close <= high`, `volume >= 0`, and the optional VWAP
 /// is finite.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Bar {
     time: Timestamp,
     open: f64,
@@ -34,10 +83,21 @@ pub struct Bar {
     low: f64,
     close: f64,
     volume: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    trades: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    vwap: Option<f64>,
+    /// Trade count, `NO_TRADES` when unknown (a sentinel instead of an `Option` keeps a bar at
+    /// 64 bytes: millions of bars in memory in a backtest).
+    #[serde(
+        default = "no_trades",
+        with = "sentinel_u64",
+        skip_serializing_if = "is_no_trades"
+    )]
+    trades: u64,
+    /// VWAP, NaN when unknown (the constructor never stores a NaN VWAP otherwise).
+    #[serde(
+        default = "no_vwap",
+        with = "sentinel_f64",
+        skip_serializing_if = "is_no_vwap"
+    )]
+    vwap: f64,
 }
 
 fn finite(field: &'static str, value: f64) -> Result<f64, BarError> {
@@ -45,6 +105,20 @@ fn finite(field: &'static str, value: f64) -> Result<f64, BarError> {
         Ok(value)
     } else {
         Err(BarError::NotFinite { field, value })
+    }
+}
+
+impl PartialEq for Bar {
+    /// Field by field; an absent VWAP (NaN inside) equals an absent one.
+    fn eq(&self, o: &Self) -> bool {
+        self.time == o.time
+            && self.open == o.open
+            && self.high == o.high
+            && self.low == o.low
+            && self.close == o.close
+            && self.volume == o.volume
+            && self.trades == o.trades
+            && self.vwap() == o.vwap()
     }
 }
 
@@ -86,20 +160,20 @@ impl Bar {
             low,
             close,
             volume,
-            trades: None,
-            vwap: None,
+            trades: NO_TRADES,
+            vwap: f64::NAN,
         })
     }
 
     /// The same bar with a trade count.
     pub fn with_trades(mut self, trades: u64) -> Self {
-        self.trades = Some(trades);
+        self.trades = trades.min(NO_TRADES - 1);
         self
     }
 
     /// The same bar with a volume-weighted average price (must be finite).
     pub fn with_vwap(mut self, vwap: f64) -> Result<Self, BarError> {
-        self.vwap = Some(finite("vwap", vwap)?);
+        self.vwap = finite("vwap", vwap)?;
         Ok(self)
     }
 
@@ -131,12 +205,12 @@ impl Bar {
     /// Number of trades in the bar, when the source gives it.
     #[inline]
     pub fn trades(&self) -> Option<u64> {
-        self.trades
+        (self.trades != NO_TRADES).then_some(self.trades)
     }
     /// Volume-weighted average price, when the source gives it.
     #[inline]
     pub fn vwap(&self) -> Option<f64> {
-        self.vwap
+        (!self.vwap.is_nan()).then_some(self.vwap)
     }
 
     /// Merges a later bar into this one (for aggregation): high/low widen, close and the
@@ -147,15 +221,15 @@ impl Bar {
         self.low = self.low.min(later.low);
         self.close = later.close;
         let total = self.volume + later.volume;
-        self.vwap = match (self.vwap, later.vwap) {
-            (Some(a), Some(b)) if total > 0.0 => Some((a * self.volume + b * later.volume) / total),
-            (Some(a), Some(_)) => Some(a),
-            _ => None,
+        self.vwap = match (self.vwap(), later.vwap()) {
+            (Some(a), Some(b)) if total > 0.0 => (a * self.volume + b * later.volume) / total,
+            (Some(a), Some(_)) => a,
+            _ => f64::NAN,
         };
         self.volume = total;
-        self.trades = match (self.trades, later.trades) {
-            (Some(a), Some(b)) => Some(a + b),
-            _ => None,
+        self.trades = match (self.trades(), later.trades()) {
+            (Some(a), Some(b)) => a.saturating_add(b).min(NO_TRADES - 1),
+            _ => NO_TRADES,
         };
     }
 
@@ -173,6 +247,22 @@ mod tests {
 
     fn t() -> Timestamp {
         Timestamp::from_secs(1_700_000_000).unwrap()
+    }
+
+    #[test]
+    fn a_bar_is_64_bytes_and_optional_fields_round_trip() {
+        assert_eq!(std::mem::size_of::<Bar>(), 64);
+        let b = Bar::new(t(), 10.0, 12.0, 9.0, 11.0, 100.0).unwrap();
+        assert_eq!((b.trades(), b.vwap()), (None, None));
+        let c = b.with_trades(7).with_vwap(10.5).unwrap();
+        assert_eq!((c.trades(), c.vwap()), (Some(7), Some(10.5)));
+        assert_eq!(b, b);
+        assert_ne!(b, c);
+        let json = serde_json::to_string(&b).unwrap();
+        assert!(!json.contains("vwap") && !json.contains("trades"), "{json}");
+        assert_eq!(serde_json::from_str::<Bar>(&json).unwrap(), b);
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Bar>(&json).unwrap(), c);
     }
 
     #[test]

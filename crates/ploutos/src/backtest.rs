@@ -71,6 +71,34 @@ pub(crate) fn backtest_risk() -> RiskConfig {
     }
 }
 
+/// Reads the bar files and returns their bars merged in time order as a stream (the bars of
+/// each file are in memory once; the merged events are not materialized), with an upper
+/// bound of their count.
+pub(crate) fn stream_history(
+    data: &[String],
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Result<(Vec<Symbol>, impl Iterator<Item = MarketEvent>, usize)> {
+    if data.is_empty() {
+        bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
+    }
+    let mut streams = Vec::new();
+    for spec in data {
+        let (sym, path) = parse_replay_spec(spec)?;
+        let mut src = ReplaySource::bars(path);
+        if let Some(s) = sym {
+            src = src.symbol(s);
+        }
+        streams.push(src.load()?);
+    }
+    let symbols: Vec<Symbol> = streams.iter().map(|s| s.symbol().clone()).collect();
+    let replay = Replay::new(streams);
+    let total = replay.len();
+    let events = replay
+        .filter(move |e| from.is_none_or(|f| e.time() > f) && to.is_none_or(|t| e.time() <= t));
+    Ok((symbols, events, total))
+}
+
 /// Reads the bar files and merges them in time order, keeping bars closing after `from`
 /// and up to `to`.
 pub(crate) fn load_history(
@@ -179,7 +207,13 @@ pub fn run(args: BacktestArgs) -> Result<()> {
 
     // History.
     let load_started = Instant::now();
-    let (symbols, events) = load_history(&args.data, from, to)?;
+    let (symbols, stream, upper) = stream_history(&args.data, from, to)?;
+    // The report draws candles: only then are the merged events kept.
+    let (kept, stream) = if args.report.is_some() {
+        (Some(stream.collect::<Vec<MarketEvent>>()), None)
+    } else {
+        (None, Some(stream))
+    };
     let load_secs = load_started.elapsed().as_secs_f64();
 
     // Configuration: the config file's strategies, or one from --strategy.
@@ -214,16 +248,25 @@ pub fn run(args: BacktestArgs) -> Result<()> {
     };
 
     let quiet = args.json.as_deref() == Some("-") || !io::stderr().is_terminal();
-    let total = events.len() as u64;
+    let total = upper as u64;
     let run_started = Instant::now();
-    let result = backtest::run(engine_cfg.clone(), &events, |n| {
+    let progress = |n: u64| {
         if !quiet && total > 200_000 {
             eprint!(
                 "\rbacktest: {:>5.1}% ({n} of {total} bars)",
                 n as f64 * 100.0 / total as f64
             );
         }
-    })?;
+    };
+    let result = match (&kept, stream) {
+        (Some(events), _) => backtest::run(engine_cfg.clone(), events, progress)?,
+        (None, Some(stream)) => backtest::run(engine_cfg.clone(), stream, progress)?,
+        (None, None) => bail!("no bars to backtest"),
+    };
+    if result.events == 0 {
+        bail!("no bars in the selected range");
+    }
+    let total = result.events;
     let run_secs = run_started.elapsed().as_secs_f64();
     if !quiet && total > 200_000 {
         eprintln!();
@@ -235,8 +278,8 @@ pub fn run(args: BacktestArgs) -> Result<()> {
             "source": source,
             "data": args.data,
             "symbols": symbols,
-            "from": events.first().map(|e| e.time()),
-            "to": events.last().map(|e| e.time()),
+            "from": result.equity.first().map(|p| p.time),
+            "to": result.equity.last().map(|p| p.time),
             "bars": total,
             "engine": engine_cfg,
         }),
@@ -249,8 +292,8 @@ pub fn run(args: BacktestArgs) -> Result<()> {
     if let Some(path) = &args.trades {
         write_trades_csv(path, &report)?;
     }
-    if let Some(path) = &args.report {
-        crate::report::write(path, &report, &events)?;
+    if let (Some(path), Some(events)) = (&args.report, &kept) {
+        crate::report::write(path, &report, events)?;
     }
     match args.json.as_deref() {
         Some("-") => {

@@ -1,6 +1,8 @@
 //! Running the engine over history: every market event in time order through
 //! [`Engine::on_market_event`], collecting the round trips and the equity after every bar.
 
+use std::borrow::Borrow;
+
 use ploutos_core::money::to_f64;
 use ploutos_core::{Decimal, MarketEvent, Side, Timestamp};
 
@@ -25,13 +27,15 @@ pub struct Run {
 
 /// Runs `cfg` over `events` (time-ordered). `progress` is called every 65,536 events with the
 /// count so far.
-pub fn run<'a>(
+pub fn run<E: Borrow<MarketEvent>>(
     cfg: EngineConfig,
-    events: impl IntoIterator<Item = &'a MarketEvent>,
+    events: impl IntoIterator<Item = E>,
     mut progress: impl FnMut(u64),
 ) -> Result<Run, EngineError> {
     let mut events = events.into_iter().peekable();
-    let start = events.peek().map_or(Timestamp::EPOCH, |e| e.time());
+    let start = events
+        .peek()
+        .map_or(Timestamp::EPOCH, |e| e.borrow().time());
     let mut engine = Engine::new(cfg, start)?;
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let first_symbol = engine
@@ -45,6 +49,7 @@ pub fn run<'a>(
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
     let mut n = 0u64;
     for ev in events {
+        let ev = ev.borrow();
         out.clear();
         engine.on_market_event(ev, &mut out);
         n += 1;
