@@ -95,7 +95,20 @@ pub fn run<E: Borrow<MarketEvent>>(
             MarketEvent::Bar { bar, .. } => bar.time(),
             MarketEvent::Trade { .. } => ev.time(),
         };
-        let value = to_f64(engine.state().portfolio.total_equity());
+        // Equity moves only with a fill or the price of something held: otherwise the last
+        // value stands (saves a decimal sum and conversion on most bars).
+        let portfolio = &engine.state().portfolio;
+        let moved = !out.is_empty()
+            || equity.is_empty()
+            || portfolio
+                .accounts
+                .values()
+                .any(|a| a.positions.contains_key(ev.symbol()));
+        let value = if moved {
+            to_f64(portfolio.total_equity())
+        } else {
+            equity.last().map_or(0.0, |p| p.equity)
+        };
         match equity.last_mut() {
             Some(last) if last.time >= time => last.equity = value,
             _ => equity.push(EquityPoint {
