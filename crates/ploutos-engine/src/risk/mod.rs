@@ -219,50 +219,56 @@ impl RiskManager {
                 _ => c.strategy_equity * pct(cfg.max_position_pct),
             },
         };
-        let mut caps: Vec<(RiskRule, Decimal, String)> = vec![(
-            RiskRule::PositionSize,
-            c.strategy_equity * pct(cfg.max_position_pct),
-            format!(
+        // Each cap is a notional in quote currency; its description is only written when it
+        // ends up rejecting the entry.
+        let mut caps: [Option<(RiskRule, Decimal)>; 4] = [
+            Some((
+                RiskRule::PositionSize,
+                c.strategy_equity * pct(cfg.max_position_pct),
+            )),
+            c.stop_distance.filter(|d| *d > Decimal::ZERO).map(|d| {
+                (
+                    RiskRule::RiskPerTrade,
+                    c.strategy_equity * pct(cfg.risk_per_trade_pct) / d * c.price,
+                )
+            }),
+            Some((
+                RiskRule::AssetExposure,
+                (c.total_equity * pct(cfg.max_asset_exposure_pct) - c.symbol_exposure)
+                    .max(Decimal::ZERO),
+            )),
+            Some((
+                RiskRule::BuyingPower,
+                (c.buying_power / (Decimal::ONE + c.fee_rate)).max(Decimal::ZERO),
+            )),
+        ];
+        let describe = |rule: RiskRule| match rule {
+            RiskRule::PositionSize => format!(
                 "{}% of the strategy's equity {}",
                 cfg.max_position_pct,
                 c.strategy_equity.round_dp(2)
             ),
-        )];
-        if let Some(d) = c.stop_distance.filter(|d| *d > Decimal::ZERO) {
-            caps.push((
-                RiskRule::RiskPerTrade,
-                c.strategy_equity * pct(cfg.risk_per_trade_pct) / d * c.price,
-                format!(
-                    "{}% of equity at a stop {} away",
-                    cfg.risk_per_trade_pct,
-                    d.round_dp(8).normalize()
-                ),
-            ));
-        }
-        caps.push((
-            RiskRule::AssetExposure,
-            (c.total_equity * pct(cfg.max_asset_exposure_pct) - c.symbol_exposure)
-                .max(Decimal::ZERO),
-            format!(
+            RiskRule::RiskPerTrade => format!(
+                "{}% of equity at a stop {} away",
+                cfg.risk_per_trade_pct,
+                c.stop_distance.unwrap_or_default().round_dp(8).normalize()
+            ),
+            RiskRule::AssetExposure => format!(
                 "{}% of total equity {} in one asset, {} already held",
                 cfg.max_asset_exposure_pct,
                 c.total_equity.round_dp(2),
                 c.symbol_exposure.round_dp(2)
             ),
-        ));
-        caps.push((
-            RiskRule::BuyingPower,
-            (c.buying_power / (Decimal::ONE + c.fee_rate)).max(Decimal::ZERO),
-            format!("buying power {}", c.buying_power.round_dp(2)),
-        ));
+            _ => format!("buying power {}", c.buying_power.round_dp(2)),
+        };
         let mut notional = wanted;
         let mut capped_by = Vec::new();
-        let mut binding: Option<(RiskRule, String)> = None;
-        for (rule, cap, why) in caps {
+        let mut binding: Option<RiskRule> = None;
+        for (rule, cap) in caps.iter_mut().filter_map(Option::take) {
             if cap < notional {
                 notional = cap;
                 capped_by.push(rule);
-                binding = Some((rule, why));
+                binding = Some(rule);
             }
         }
         let raw = notional / c.price;
@@ -272,8 +278,10 @@ impl RiskManager {
             raw
         };
         if quantity <= Decimal::ZERO || quantity < c.min_quantity {
-            let (rule, why) =
-                binding.unwrap_or((RiskRule::PositionSize, "the sizing method".into()));
+            let (rule, why) = match binding {
+                Some(rule) => (rule, describe(rule)),
+                None => (RiskRule::PositionSize, "the sizing method".to_string()),
+            };
             return reject(
                 rule,
                 format!(
