@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use ploutos_core::{MarketEvent, Symbol, Timestamp};
+use ploutos_core::{MarketEvent, Symbol, Timeframe, Timestamp};
 use ploutos_engine::engine::{Engine, EngineState};
 use ploutos_engine::events::EngineEvent;
 use ploutos_store::journal::{Journal, JournalEntry, JournalOptions, Synchronous};
@@ -271,7 +271,7 @@ pub fn demo(args: &crate::cli::DemoArgs) -> Result<()> {
     let data_dir = args.data_dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("ploutos-demo-{}", std::process::id()))
     });
-    println!("Ploutos demo — paper trading {} strategies on bundled real data (each file shifted by whole days to start on one day; times UTC).", config.strategies.len());
+    println!("Ploutos demo — paper trading {} strategies on bundled real data (each file's clock shifted by whole quarter hours so all start together; times UTC).", config.strategies.len());
     println!(
         "  Journal: {}   ·   `ploutos state show --data-dir {}` afterwards   ·   Ctrl-C ends it.",
         data_dir.display(),
@@ -285,7 +285,9 @@ pub fn demo(args: &crate::cli::DemoArgs) -> Result<()> {
         restore: false,
         verbose: args.verbose,
         bars: true,
-        align: Some(86_400_000_000_000),
+        // Whole quarter hours: 5m and 15m buckets stay on the clock, and every ticker plays
+        // from the first second.
+        align: Some(Timeframe::M15.as_nanos()),
         max_events: None,
     })
 }
