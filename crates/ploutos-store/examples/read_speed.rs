@@ -2,12 +2,14 @@
 //!
 //! `cargo run --release -p ploutos-store --example read_speed -- [ROWS]` (default 1,000,000).
 //! Writes a canonical CSV and a Parquet file of synthetic 1-minute bars to a temporary
-//! directory, then reads each back and prints rows per second.
+//! directory, then reads each back and prints rows per second. The CSV is read twice: on one
+//! thread (`read_bars_from` over the open file, the streaming reader) and with `read_bars`,
+//! which parses files of 16 MB or more in parallel on all cores.
 
 use std::time::Instant;
 
 use ploutos_core::{Bar, Timestamp};
-use ploutos_store::history::{read_bars, write_bars_csv, write_bars_parquet};
+use ploutos_store::history::{read_bars, read_bars_from, write_bars_csv, write_bars_parquet};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: usize = std::env::args()
@@ -44,9 +46,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_bars_csv(&csv, &bars)?;
     report("write csv", rows, t);
     let t = Instant::now();
-    let back = read_bars(&csv)?;
-    report("read csv", rows, t);
-    assert_eq!(back.bars.len(), rows);
+    let sequential = read_bars_from(std::fs::File::open(&csv)?, &csv.display().to_string())?;
+    report("read csv 1 thr", rows, t);
+    assert_eq!(sequential.bars.len(), rows);
+    let t = Instant::now();
+    let parallel = read_bars(&csv)?;
+    report(&format!("read csv {} thr", rayon_threads()), rows, t);
+    assert_eq!(parallel, sequential);
 
     let t = Instant::now();
     write_bars_parquet(&pq, &bars)?;
@@ -70,4 +76,8 @@ fn report(what: &str, rows: usize, t: Instant) {
         s,
         rows as f64 / s / 1e6
     );
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -9,6 +9,7 @@ use ploutos_core::{Bar, Symbol, Timeframe};
 
 use crate::history::bars_csv;
 use crate::history::error::HistoryError;
+use crate::history::parallel;
 use crate::history::parquet_file;
 use crate::history::symbol::symbol_from_path;
 use crate::history::timeframe::infer_timeframe;
@@ -85,7 +86,9 @@ impl BarFile {
 }
 
 /// Reads a bar file: Parquet when the extension is `.parquet` or `.pq`, otherwise CSV in any
-/// of the layouts of [`BarFormat`], told apart by the header.
+/// of the layouts of [`BarFormat`], told apart by the header. A CSV file of 16 MB or more is
+/// read into memory and parsed in parallel on all cores, with the same result and the same
+/// errors as [`read_bars_from`].
 pub fn read_bars(path: impl AsRef<Path>) -> Result<BarFile, HistoryError> {
     read_bars_with(path, &BarReadOptions::default())
 }
@@ -102,7 +105,8 @@ pub fn read_bars_with(
         let bars = parquet_file::read_bars_parquet(file, &name)?;
         return Ok(BarFile::new(&name, BarFormat::Parquet, bars));
     }
-    read_bars_from_with(file, &name, options)
+    let (format, bars) = parallel::read_file(file, &name, options, parallel::THRESHOLD)?;
+    Ok(BarFile::new(&name, format, bars))
 }
 
 /// Reads CSV bars from any reader; `name` stands for the file in error messages and gives

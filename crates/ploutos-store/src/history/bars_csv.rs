@@ -12,8 +12,8 @@ use crate::history::rows::{self, read_rows, Order};
 use crate::history::sniff::header_text;
 
 /// Where each field of a bar is, and what the columns are called in messages.
-struct Layout {
-    format: BarFormat,
+pub(crate) struct Layout {
+    pub(crate) format: BarFormat,
     /// time, open, high, low, close, volume.
     core: [usize; 6],
     adj_close: Option<usize>,
@@ -162,7 +162,7 @@ pub(crate) fn scan<R: Read>(
 }
 
 #[inline]
-fn parse_row(
+pub(crate) fn parse_row(
     record: &csv::ByteRecord,
     layout: &Layout,
     options: &BarReadOptions,

@@ -92,6 +92,13 @@ pub(crate) struct Mark {
     line: u64,
 }
 
+impl Mark {
+    /// The byte offset the CSV parser gives for the record.
+    pub(crate) fn byte(self) -> u64 {
+        self.byte
+    }
+}
+
 /// The mark of a record just read.
 #[inline]
 pub(crate) fn mark(record: &csv::ByteRecord) -> Mark {
@@ -110,7 +117,15 @@ pub(crate) fn locate<R: Read>(csv: &CsvReader<R>, m: Mark) -> Position {
 
 /// Reads the first line (at most 64 KiB), picks the delimiter from it (`,`, `;` or tab,
 /// whichever occurs most, `,` on a tie), and returns a CSV reader positioned at the start.
-pub(crate) fn open_csv<R: Read>(mut reader: R, file: &str) -> Result<CsvReader<R>, HistoryError> {
+pub(crate) fn open_csv<R: Read>(reader: R, file: &str) -> Result<CsvReader<R>, HistoryError> {
+    open_csv_delimited(reader, file).map(|(csv, _)| csv)
+}
+
+/// [`open_csv`], also giving the delimiter picked.
+pub(crate) fn open_csv_delimited<R: Read>(
+    mut reader: R,
+    file: &str,
+) -> Result<(CsvReader<R>, u8), HistoryError> {
     let mut prefix = Vec::with_capacity(8 * 1024);
     let mut chunk = [0u8; 8 * 1024];
     loop {
@@ -133,18 +148,25 @@ pub(crate) fn open_csv<R: Read>(mut reader: R, file: &str) -> Result<CsvReader<R
         .find(|l| !l.trim_ascii().is_empty())
         .unwrap_or(&[]);
     let delimiter = pick_delimiter(first_line);
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(false)
+    let csv = builder(delimiter).from_reader(LineTracker {
+        inner: Cursor::new(prefix).chain(reader),
+        segments: VecDeque::with_capacity(KEPT_SEGMENTS),
+        consumed: 0,
+        newlines: 0,
+    });
+    Ok((csv, delimiter))
+}
+
+/// The CSV settings every reader uses: no header handling, rows of any length, cells
+/// trimmed, default quoting and line terminators.
+pub(crate) fn builder(delimiter: u8) -> csv::ReaderBuilder {
+    let mut b = csv::ReaderBuilder::new();
+    b.has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
         .delimiter(delimiter)
-        .buffer_capacity(SEGMENT)
-        .from_reader(LineTracker {
-            inner: Cursor::new(prefix).chain(reader),
-            segments: VecDeque::with_capacity(KEPT_SEGMENTS),
-            consumed: 0,
-            newlines: 0,
-        }))
+        .buffer_capacity(SEGMENT);
+    b
 }
 
 fn pick_delimiter(line: &[u8]) -> u8 {
@@ -183,7 +205,7 @@ pub(crate) fn next_record<R: Read>(
     }
 }
 
-fn csv_error(e: csv::Error, file: &str, at: Option<Position>) -> HistoryError {
+pub(crate) fn csv_error(e: csv::Error, file: &str, at: Option<Position>) -> HistoryError {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => HistoryError::io(file, io),
         other => HistoryError::Csv {
