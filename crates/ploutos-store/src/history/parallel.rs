@@ -24,8 +24,13 @@ use crate::history::sniff::{builder, csv_error, is_data_row, locate, mark, next_
 /// Files at least this big are read whole and parsed in parallel.
 pub(crate) const THRESHOLD: u64 = 16 * 1024 * 1024;
 
-/// Reads CSV bars from an open file: in parallel when it is at least `threshold` bytes,
-/// otherwise with [`bars_csv::read`].
+/// Files bigger than this are streamed by one thread instead: holding the whole text beside
+/// the bars would roughly double the peak memory (a 5M-bar file is ~290 MB of text for
+/// 320 MB of bars), and the memory budget matters more than the load time there.
+pub(crate) const MAX_IN_MEMORY: u64 = 128 * 1024 * 1024;
+
+/// Reads CSV bars from an open file: in parallel when it is at least `threshold` bytes and
+/// at most [`MAX_IN_MEMORY`], otherwise with [`bars_csv::read`].
 pub(crate) fn read_file(
     mut file: File,
     name: &str,
@@ -33,7 +38,7 @@ pub(crate) fn read_file(
     threshold: u64,
 ) -> Result<(BarFormat, Vec<Bar>), HistoryError> {
     let len = file.metadata().map_or(0, |m| m.len());
-    if len < threshold {
+    if len < threshold || len > MAX_IN_MEMORY {
         return bars_csv::read(file, name, options);
     }
     let data = read_all(&mut file, len).map_err(|e| HistoryError::io(name, e))?;
