@@ -260,6 +260,10 @@ pub struct OptimizeArgs {
     /// Threads (default: every core).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Compute every run's indicators itself instead of sharing the moving averages of the
+    /// crossover kinds between runs (same results; for comparison).
+    #[arg(long)]
+    pub no_share: bool,
     /// Rows of the results table.
     #[arg(long, default_value_t = 20)]
     pub top: usize,

@@ -11,6 +11,9 @@ use ploutos_core::synth::SplitMix64;
 use ploutos_core::{MarketEvent, Symbol, Timestamp};
 use ploutos_engine::backtest;
 use ploutos_engine::engine::StrategyConfig;
+use ploutos_engine::strategy::shared::SharedIndicators;
+use ploutos_engine::strategy::{ema_cross, ema_trend, ma_cross};
+use ploutos_ta::{Ema, Sma};
 use rayon::prelude::*;
 
 use crate::backtest::{compute_metrics, load_history, plain_config};
@@ -152,8 +155,80 @@ struct Job<'a> {
     symbols: &'a [Symbol],
 }
 
+/// At most this many bytes of shared indicator series are kept (8 bytes per bar per series).
+const SHARED_BYTES: usize = 512 * 1024 * 1024;
+
+/// The indicator series every run over `events` can share: for the moving-average crossover
+/// kinds (`ema-cross`, `ema-trend`, `ma-cross`), the average of each `fast` and `slow` period
+/// the combinations use, over each symbol's closes, computed once instead of once per run.
+/// Other kinds compute their indicators per run. The results are the same either way
+/// (see `ploutos_engine::strategy::shared`).
+fn shared_indicators(
+    kind: &str,
+    combos: &[toml::Table],
+    symbols: &[Symbol],
+    events: &[MarketEvent],
+) -> SharedIndicators {
+    let (ema, defaults) = match kind {
+        ema_cross::KIND => (true, (ema_cross::DEFAULT_FAST, ema_cross::DEFAULT_SLOW)),
+        ema_trend::KIND => (true, (ema_trend::DEFAULT_FAST, ema_trend::DEFAULT_SLOW)),
+        ma_cross::KIND => (false, (ma_cross::DEFAULT_FAST, ma_cross::DEFAULT_SLOW)),
+        _ => return SharedIndicators::new(),
+    };
+    let mut periods = std::collections::BTreeSet::new();
+    for c in combos {
+        for (key, default) in [("fast", defaults.0), ("slow", defaults.1)] {
+            match c.get(key) {
+                None => {
+                    periods.insert(default);
+                }
+                Some(v) => {
+                    if let Some(p) = v.as_integer().and_then(|p| usize::try_from(p).ok()) {
+                        periods.insert(p);
+                    }
+                }
+            }
+        }
+    }
+    let mut shared = SharedIndicators::new();
+    let mut bytes = 0usize;
+    for symbol in symbols {
+        let closes: Vec<f64> = events
+            .iter()
+            .filter_map(|e| match e {
+                MarketEvent::Bar { symbol: s, bar, .. } if s == symbol => Some(bar.close()),
+                _ => None,
+            })
+            .collect();
+        let n = closes.len();
+        shared.set_closes(symbol.clone(), closes);
+        for &p in &periods {
+            bytes += n * 8;
+            if bytes > SHARED_BYTES {
+                return shared;
+            }
+            // A period the indicator refuses is refused again, with its message, by the run.
+            let _ = if ema {
+                shared.add::<Ema>(symbol, p)
+            } else {
+                shared.add::<Sma>(symbol, p)
+            };
+        }
+    }
+    shared
+}
+
 impl Job<'_> {
     fn run(&self, params: &toml::Table, events: &[MarketEvent]) -> Result<Outcome> {
+        self.run_shared(params, events, None)
+    }
+
+    fn run_shared(
+        &self,
+        params: &toml::Table,
+        events: &[MarketEvent],
+        shared: Option<&SharedIndicators>,
+    ) -> Result<Outcome> {
         let a = self.args;
         let strategy = StrategyConfig {
             name: a.strategy.clone(),
@@ -173,7 +248,7 @@ impl Job<'_> {
             a.slippage_bps,
             a.whole_units,
         );
-        let run = backtest::run(cfg, events, |_| {})?;
+        let run = backtest::run_shared(cfg, events, |_| {}, shared)?;
         let metrics = serde_json::to_value(compute_metrics(&run))?;
         let score = metrics.get(&a.metric).and_then(serde_json::Value::as_f64);
         Ok(Outcome {
@@ -194,10 +269,15 @@ impl Job<'_> {
         let started = Instant::now();
         let show = io::stderr().is_terminal();
         let total = combos.len();
+        let shared = if self.args.no_share {
+            SharedIndicators::new()
+        } else {
+            shared_indicators(&self.args.strategy, combos, self.symbols, events)
+        };
         let results: Vec<Result<Outcome>> = combos
             .par_iter()
             .map(|c| {
-                let r = self.run(c, events);
+                let r = self.run_shared(c, events, Some(&shared));
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if show && (n % 8 == 0 || n == total) {
                     let el = started.elapsed().as_secs_f64();

@@ -488,6 +488,56 @@ fn optimize_searches_the_grid_under_constraints_and_walks_forward() {
 }
 
 #[test]
+fn shared_indicators_change_no_optimizer_result() {
+    // The crossover kinds read their averages from series computed once per period; on the
+    // data's own bars (and on 1-day bars aggregated from them, where the shared series do
+    // not apply and every run computes live) the results equal runs that compute everything.
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, data, timeframe) in [
+        ("ema-cross", "data/samples/btcusdt_binance_1h.csv", None),
+        ("ema-trend", "data/samples/eurusd_1h.csv", None),
+        ("ma-cross", "data/samples/btcusdt_binance_1h.csv", None),
+        (
+            "ema-cross",
+            "data/samples/btcusdt_binance_1h.csv",
+            Some("1d"),
+        ),
+    ] {
+        let mut csvs = Vec::new();
+        for share in [true, false] {
+            let out = dir.path().join(format!("{kind}-{share}.csv"));
+            let mut args = vec![
+                "optimize",
+                "--data",
+                data,
+                "--strategy",
+                kind,
+                "--grid",
+                "fast=2..12:2",
+                "--grid",
+                "slow=14..30:4",
+                "--out",
+                out.to_str().unwrap(),
+            ];
+            if let Some(tf) = timeframe {
+                args.extend(["--timeframe", tf]);
+            }
+            if !share {
+                args.push("--no-share");
+            }
+            let o = ploutos(&args);
+            assert!(o.status.success(), "{kind}: {}", stderr(&o));
+            csvs.push(std::fs::read_to_string(&out).unwrap());
+        }
+        assert_eq!(csvs[0].lines().count(), 1 + 6 * 5, "{kind}");
+        assert_eq!(
+            csvs[0], csvs[1],
+            "{kind} {timeframe:?}: shared vs computed per run"
+        );
+    }
+}
+
+#[test]
 fn data_convert_and_inspect() {
     let dir = tempfile::tempdir().unwrap();
     let pq = dir.path().join("spy.parquet");

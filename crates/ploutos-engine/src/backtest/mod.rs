@@ -6,5 +6,5 @@ pub mod metrics;
 mod run;
 mod types;
 
-pub use run::{run, Run};
+pub use run::{run, run_shared, Run};
 pub use types::{BacktestResult, EquityPoint, TradeRecord};

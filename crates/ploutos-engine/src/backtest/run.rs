@@ -9,6 +9,7 @@ use ploutos_core::{Decimal, MarketEvent, Side, Timestamp};
 use super::types::{EquityPoint, TradeRecord};
 use crate::engine::{Engine, EngineConfig, EngineError, EngineState};
 use crate::events::EngineEvent;
+use crate::strategy::shared::SharedIndicators;
 
 /// What a run over history produced (before metrics).
 #[derive(Debug, Clone)]
@@ -30,13 +31,24 @@ pub struct Run {
 pub fn run<E: Borrow<MarketEvent>>(
     cfg: EngineConfig,
     events: impl IntoIterator<Item = E>,
+    progress: impl FnMut(u64),
+) -> Result<Run, EngineError> {
+    run_shared(cfg, events, progress, None)
+}
+
+/// [`run`] with indicator series shared between runs (see [`crate::strategy::shared`]): the
+/// same result, bit for bit.
+pub fn run_shared<E: Borrow<MarketEvent>>(
+    cfg: EngineConfig,
+    events: impl IntoIterator<Item = E>,
     mut progress: impl FnMut(u64),
+    shared: Option<&SharedIndicators>,
 ) -> Result<Run, EngineError> {
     let mut events = events.into_iter().peekable();
     let start = events
         .peek()
         .map_or(Timestamp::EPOCH, |e| e.borrow().time());
-    let mut engine = Engine::new(cfg, start)?;
+    let mut engine = Engine::with_shared(cfg, start, shared)?;
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let first_symbol = engine
         .config()

@@ -104,6 +104,16 @@ fn dec(x: f64) -> Decimal {
 impl Engine {
     /// An engine for `cfg`, starting at `start`.
     pub fn new(cfg: EngineConfig, start: Timestamp) -> Result<Self, EngineError> {
+        Self::with_shared(cfg, start, None)
+    }
+
+    /// [`Engine::new`], offering every strategy the shared indicator series (see
+    /// [`crate::strategy::shared`]); the results are the same, only computed once.
+    pub fn with_shared(
+        cfg: EngineConfig,
+        start: Timestamp,
+        shared: Option<&crate::strategy::shared::SharedIndicators>,
+    ) -> Result<Self, EngineError> {
         let mut slots = Vec::new();
         let mut by_symbol: BTreeMap<Symbol, Vec<usize>> = BTreeMap::new();
         let mut portfolio = Portfolio::default();
@@ -134,11 +144,14 @@ impl Engine {
             );
             let exits = sc.exits.clone().unwrap_or_else(|| default_exits(&sc.kind));
             for symbol in &sc.symbols {
-                let logic =
+                let mut logic =
                     registry::build(&sc.kind, &sc.params).map_err(|e| EngineError::Strategy {
                         name: sc.name.clone(),
                         message: e.to_string(),
                     })?;
+                if let Some(shared) = shared {
+                    logic.share(symbol, shared);
+                }
                 let atr = Atr::new(14).map_err(|e| EngineError::Strategy {
                     name: sc.name.clone(),
                     message: e.to_string(),

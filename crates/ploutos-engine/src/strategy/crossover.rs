@@ -9,7 +9,9 @@ use ploutos_ta::{Ema, Sma, TaError};
 use toml::Table;
 
 use super::registry::{ta_error, Params, StrategyError};
+use super::shared::{SharedIndicators, Source};
 use super::{crossing, fmt_num, SignalSink, Strategy, StrategyCtx};
+use ploutos_core::Symbol;
 
 /// A moving average a crossover strategy can be built on, and the kind that uses it.
 pub trait Average: Sized + Send + Clone + std::fmt::Debug + 'static {
@@ -57,8 +59,8 @@ impl Average for Ema {
 /// A crossover of two averages of type `A` on one symbol.
 #[derive(Debug, Clone)]
 pub struct Crossover<A> {
-    fast: A,
-    slow: A,
+    fast: Source<A>,
+    slow: Source<A>,
     prev_gap: f64,
 }
 
@@ -76,8 +78,8 @@ impl<A: Average> Crossover<A> {
             });
         }
         Ok(Crossover {
-            fast: f,
-            slow: s,
+            fast: Source::Live(f),
+            slow: Source::Live(s),
             prev_gap: f64::NAN,
         })
     }
@@ -103,6 +105,11 @@ impl<A: Average> Strategy for Crossover<A> {
 
     fn warmup(&self) -> usize {
         self.slow.period_len() + 1
+    }
+
+    fn share(&mut self, symbol: &Symbol, shared: &SharedIndicators) {
+        self.fast.share(symbol, shared);
+        self.slow.share(symbol, shared);
     }
 
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {

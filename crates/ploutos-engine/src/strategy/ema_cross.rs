@@ -23,7 +23,9 @@ use ploutos_ta::Ema;
 use toml::Table;
 
 use super::registry::{ta_error, Constructor, Params, StrategyError};
+use super::shared::{SharedIndicators, Source};
 use super::{fmt_num, SignalSink, Strategy, StrategyCtx};
+use ploutos_core::Symbol;
 
 /// The kind name.
 pub const KIND: &str = "ema-cross";
@@ -40,8 +42,8 @@ pub const CONSTRUCTOR: Constructor = Constructor {
 /// EMA regime on one symbol.
 #[derive(Debug, Clone)]
 pub struct EmaCross {
-    fast: Ema,
-    slow: Ema,
+    fast: Source<Ema>,
+    slow: Source<Ema>,
 }
 
 impl EmaCross {
@@ -57,7 +59,10 @@ impl EmaCross {
                 reason: format!("must be below slow ({slow})"),
             });
         }
-        Ok(EmaCross { fast: f, slow: s })
+        Ok(EmaCross {
+            fast: Source::Live(f),
+            slow: Source::Live(s),
+        })
     }
 }
 
@@ -76,13 +81,18 @@ impl Strategy for EmaCross {
     }
 
     fn warmup(&self) -> usize {
-        self.slow.period()
+        self.slow.period_len()
+    }
+
+    fn share(&mut self, symbol: &Symbol, shared: &SharedIndicators) {
+        self.fast.share(symbol, shared);
+        self.slow.share(symbol, shared);
     }
 
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
         let close = bar.close();
         // Update both before bailing out on warm-up.
-        let (fast, slow) = (self.fast.update(close), self.slow.update(close));
+        let (fast, slow) = (self.fast.next(close), self.slow.next(close));
         let (fast, slow) = (fast?, slow?);
         let (kind, dir, cmp) = if fast > slow {
             (SignalKind::Buy, "above", '>')
@@ -103,8 +113,8 @@ impl Strategy for EmaCross {
             100,
             vec![format!(
                 "EMA{} {dir} EMA{} ({} {cmp} {})",
-                self.fast.period(),
-                self.slow.period(),
+                self.fast.period_len(),
+                self.slow.period_len(),
                 fmt_num(fast),
                 fmt_num(slow)
             )],

@@ -22,6 +22,7 @@ pub mod ema_trend;
 pub mod ma_cross;
 pub mod registry;
 pub mod rsi;
+pub mod shared;
 
 use std::sync::Arc;
 
@@ -57,6 +58,11 @@ pub trait Strategy: Send {
     /// A closed bar. `symbol` and `name` (the configured strategy name) are for building the
     /// [`Signal`]; return `None` for HOLD.
     fn on_bar(&mut self, bar: &Bar, ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal>;
+
+    /// Offered right after the strategy is built for `symbol`, before its first bar: it may
+    /// read indicators from `shared` instead of computing them (see [`shared`]), with the
+    /// same results. The default ignores it.
+    fn share(&mut self, _symbol: &Symbol, _shared: &shared::SharedIndicators) {}
 }
 
 /// What a strategy needs to stamp its signals.
