@@ -488,6 +488,39 @@ fn optimize_searches_the_grid_under_constraints_and_walks_forward() {
 }
 
 #[test]
+fn optimize_works_on_every_bundled_bar_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for stem in BAR_FILES {
+        let data = format!("data/samples/{stem}.csv");
+        let out = dir.path().join(format!("{stem}.csv"));
+        let o = ploutos(&[
+            "optimize",
+            "--data",
+            &data,
+            "--strategy",
+            "ema-cross",
+            "--grid",
+            "fast=5,9",
+            "--grid",
+            "slow=21,30",
+            "--metric",
+            "return_pct",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{stem}: {}", stderr(&o));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(rows.len(), 4, "{stem}: {text}");
+        assert!(
+            stdout(&o).contains("4 combinations on"),
+            "{stem}: {}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
 fn shared_indicators_change_no_optimizer_result() {
     // The crossover kinds read their averages from series computed once per period; on the
     // data's own bars (and on 1-day bars aggregated from them, where the shared series do
