@@ -174,36 +174,38 @@ pub(crate) fn plain_config(
     }
 }
 
+/// `--cash`, `--fee` and `--slippage-bps` (of `backtest` and `optimize`), checked: the cash
+/// and the fee as decimals.
+pub fn checked_costs(cash: f64, fee: f64, slippage_bps: f64) -> Result<(Decimal, Decimal)> {
+    if !(fee.is_finite() && (0.0..0.5).contains(&fee)) {
+        bail!("--fee {fee}: must be a fraction of the notional between 0 and 0.5 (0.001 = 0.1%)");
+    }
+    if !(slippage_bps.is_finite() && slippage_bps >= 0.0) {
+        bail!("--slippage-bps {slippage_bps}: must be 0 or more");
+    }
+    let cash = price_from_f64(cash)
+        .filter(|c| *c > Decimal::ZERO)
+        .with_context(|| format!("--cash {cash}: must be positive"))?;
+    Ok((cash, price_from_f64(fee).unwrap_or_default()))
+}
+
+/// `--from` and `--to` (RFC 3339 or a date).
+pub fn parse_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+    let from = from.map(Timestamp::parse).transpose().context("--from")?;
+    let to = to.map(Timestamp::parse).transpose().context("--to")?;
+    Ok((from, to))
+}
+
 /// Runs the command.
 pub fn run(args: BacktestArgs) -> Result<()> {
     if args.data.is_empty() {
         bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
     }
-    if !(args.fee.is_finite() && (0.0..0.5).contains(&args.fee)) {
-        bail!(
-            "--fee {}: must be a fraction of the notional between 0 and 0.5 (0.001 = 0.1%)",
-            args.fee
-        );
-    }
-    if !(args.slippage_bps.is_finite() && args.slippage_bps >= 0.0) {
-        bail!("--slippage-bps {}: must be 0 or more", args.slippage_bps);
-    }
-    let cash = price_from_f64(args.cash)
-        .filter(|c| *c > Decimal::ZERO)
-        .with_context(|| format!("--cash {}: must be positive", args.cash))?;
-    let fee = price_from_f64(args.fee).unwrap_or_default();
-    let from = args
-        .from
-        .as_deref()
-        .map(Timestamp::parse)
-        .transpose()
-        .context("--from")?;
-    let to = args
-        .to
-        .as_deref()
-        .map(Timestamp::parse)
-        .transpose()
-        .context("--to")?;
+    let (cash, fee) = checked_costs(args.cash, args.fee, args.slippage_bps)?;
+    let (from, to) = parse_range(args.from.as_deref(), args.to.as_deref())?;
 
     // History.
     let load_started = Instant::now();

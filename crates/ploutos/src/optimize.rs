@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use ploutos_core::money::price_from_f64;
+
 use ploutos_core::synth::SplitMix64;
-use ploutos_core::{MarketEvent, Symbol, Timestamp};
+use ploutos_core::{Decimal, MarketEvent, Symbol, Timestamp};
 use ploutos_engine::backtest;
 use ploutos_engine::engine::StrategyConfig;
 use ploutos_engine::strategy::shared::SharedIndicators;
@@ -16,7 +16,7 @@ use ploutos_engine::strategy::{ema_cross, ema_trend, ma_cross};
 use ploutos_ta::{Ema, Sma};
 use rayon::prelude::*;
 
-use crate::backtest::{compute_metrics, load_history, plain_config};
+use crate::backtest::{checked_costs, compute_metrics, load_history, parse_range, plain_config};
 use crate::cli::OptimizeArgs;
 
 /// One parameter's values.
@@ -153,6 +153,8 @@ struct Outcome {
 struct Job<'a> {
     args: &'a OptimizeArgs,
     symbols: &'a [Symbol],
+    cash: Decimal,
+    fee: Decimal,
 }
 
 /// At most this many bytes of shared indicator series are kept (8 bytes per bar per series).
@@ -235,7 +237,7 @@ impl Job<'_> {
             kind: a.strategy.clone(),
             symbols: self.symbols.to_vec(),
             timeframe: a.timeframe,
-            capital: price_from_f64(a.cash).context("--cash")?,
+            capital: self.cash,
             params: params.clone(),
             exits: None,
             risk: None,
@@ -244,7 +246,7 @@ impl Job<'_> {
         let cfg = plain_config(
             strategy,
             self.symbols,
-            price_from_f64(a.fee).unwrap_or_default(),
+            self.fee,
             a.slippage_bps,
             a.whole_units,
         );
@@ -394,18 +396,8 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
     if combos.is_empty() {
         bail!("no parameter combination satisfies the constraints");
     }
-    let from = args
-        .from
-        .as_deref()
-        .map(Timestamp::parse)
-        .transpose()
-        .context("--from")?;
-    let to = args
-        .to
-        .as_deref()
-        .map(Timestamp::parse)
-        .transpose()
-        .context("--to")?;
+    let (cash, fee) = checked_costs(args.cash, args.fee, args.slippage_bps)?;
+    let (from, to) = parse_range(args.from.as_deref(), args.to.as_deref())?;
     let (symbols, events) = load_history(&args.data, from, to)?;
     let jobs = args
         .jobs
@@ -414,6 +406,8 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
     let job = Job {
         args: &args,
         symbols: &symbols,
+        cash,
+        fee,
     };
     let started = Instant::now();
     let mut out = io::stdout().lock();

@@ -485,6 +485,25 @@ fn optimize_searches_the_grid_under_constraints_and_walks_forward() {
     // Without --where the strategy refuses fast >= slow: those are skipped and said so.
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("skipped"), "{}", stderr(&o));
+    // Costs are checked once, before any run, as `backtest` checks them.
+    for (flag, want) in [
+        ("--cash=0", "--cash 0: must be positive"),
+        ("--fee=-1", "--fee -1: must be a fraction"),
+        ("--slippage-bps=-2", "--slippage-bps -2: must be 0 or more"),
+    ] {
+        let o = ploutos(&[
+            "optimize",
+            "--data",
+            "data/samples/eurusd_1h.csv",
+            "--grid",
+            "fast=5",
+            "--grid",
+            "slow=20",
+            flag,
+        ]);
+        assert!(!o.status.success(), "{flag}");
+        assert!(stderr(&o).contains(want), "{flag}: {}", stderr(&o));
+    }
 }
 
 #[test]

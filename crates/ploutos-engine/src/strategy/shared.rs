@@ -147,11 +147,9 @@ impl<A: Average> Source<A> {
     /// value (a strategy is offered the cache when it is built).
     pub fn share(&mut self, symbol: &Symbol, shared: &SharedIndicators) {
         if let Source::Live(a) = self {
-            let period = a.period_len();
-            if let Some(series) = shared.get::<A>(symbol, period) {
-                if let Ok(fresh) = A::with_period(period) {
-                    *self = Source::shared(series, fresh);
-                }
+            if let Some(series) = shared.get::<A>(symbol, a.period_len()) {
+                // Not fed yet, so it is still fresh.
+                *self = Source::shared(series, a.clone());
             }
         }
     }
