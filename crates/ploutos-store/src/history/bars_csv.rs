@@ -7,8 +7,8 @@ use ploutos_core::Bar;
 use crate::history::bar_file::{BarFormat, BarReadOptions};
 use crate::history::columns::{self, find, normalise};
 use crate::history::error::{HistoryError, Position};
-use crate::history::num::{parse_f64, parse_timestamp, parse_u64};
-use crate::history::rows::{self, read_rows, Order};
+use crate::history::num::parse_u64;
+use crate::history::rows::{self, read_rows, Cells, Order};
 use crate::history::sniff::header_text;
 
 /// Where each field of a bar is, and what the columns are called in messages.
@@ -169,23 +169,10 @@ pub(crate) fn parse_row(
     file: &str,
     at: Position,
 ) -> Result<Bar, HistoryError> {
-    if record.len() < layout.min_fields {
-        return Err(HistoryError::ShortRow {
-            file: file.to_string(),
-            at,
-            found: record.len(),
-            expected: layout.min_fields,
-        });
-    }
-    let cell = |i: usize| record.get(i).unwrap_or_default();
-    let name = |i: usize| layout.names.get(i).map_or("?", String::as_str);
-    let number = |i: usize| -> Result<f64, HistoryError> {
-        let b = cell(i);
-        parse_f64(b).ok_or_else(|| HistoryError::bad_value(file, at, name(i), b, not_a_number(b)))
-    };
+    let cells = Cells::new(record, &layout.names, layout.min_fields, file, at)?;
+    let number = |i: usize| cells.number(i);
     let [t, o, h, l, c, v] = layout.core;
-    let time = parse_timestamp(cell(t))
-        .map_err(|reason| HistoryError::bad_value(file, at, name(t), cell(t), reason))?;
+    let time = cells.time(t)?;
     let (mut open, mut high, mut low, mut close) = (number(o)?, number(h)?, number(l)?, number(c)?);
     let volume = number(v)?;
     if let (true, Some(a)) = (options.adjust_yahoo, layout.adj_close) {
@@ -205,28 +192,16 @@ pub(crate) fn parse_row(
     };
     let mut bar = Bar::new(time, open, high, low, close, volume).map_err(bar_error)?;
     if let Some(i) = layout.trades {
-        let b = cell(i);
+        let b = cells.cell(i);
         if !b.is_empty() {
-            let n = parse_u64(b).ok_or_else(|| {
-                HistoryError::bad_value(file, at, name(i), b, "is not a whole number of trades")
-            })?;
+            let n = parse_u64(b).ok_or_else(|| cells.bad(i, "is not a whole number of trades"))?;
             bar = bar.with_trades(n);
         }
     }
     if let Some(i) = layout.vwap {
-        let b = cell(i);
-        if !b.is_empty() {
+        if !cells.cell(i).is_empty() {
             bar = bar.with_vwap(number(i)?).map_err(bar_error)?;
         }
     }
     Ok(bar)
-}
-
-/// The reason a cell is not a number.
-pub(crate) fn not_a_number(b: &[u8]) -> &'static str {
-    if b.is_empty() {
-        "is empty, expected a number"
-    } else {
-        "is not a number"
-    }
 }

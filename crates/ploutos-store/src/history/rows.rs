@@ -7,6 +7,7 @@ use std::io::Read;
 use ploutos_core::{Bar, Timestamp, Trade};
 
 use crate::history::error::{HistoryError, Position};
+use crate::history::num::{parse_f64, parse_timestamp};
 use crate::history::sniff::{is_data_row, locate, mark, next_record, open_csv, Mark};
 
 /// Where a reader's fields are, built from the first record of a file.
@@ -156,5 +157,76 @@ pub(crate) fn check_order(
             previous_at,
             previous,
         })
+    }
+}
+
+/// One CSV record's cells, with what an error about one of them needs (file, position,
+/// column names): the part of the bar and trade row parsers that is the same.
+pub(crate) struct Cells<'a> {
+    record: &'a csv::ByteRecord,
+    names: &'a [String],
+    file: &'a str,
+    at: Position,
+}
+
+impl<'a> Cells<'a> {
+    /// The record's cells; a record with fewer than `min_fields` is a [`HistoryError::ShortRow`].
+    #[inline]
+    pub(crate) fn new(
+        record: &'a csv::ByteRecord,
+        names: &'a [String],
+        min_fields: usize,
+        file: &'a str,
+        at: Position,
+    ) -> Result<Self, HistoryError> {
+        if record.len() < min_fields {
+            return Err(HistoryError::ShortRow {
+                file: file.to_string(),
+                at,
+                found: record.len(),
+                expected: min_fields,
+            });
+        }
+        Ok(Cells {
+            record,
+            names,
+            file,
+            at,
+        })
+    }
+
+    /// Cell `i`'s bytes (empty past the end).
+    #[inline]
+    pub(crate) fn cell(&self, i: usize) -> &'a [u8] {
+        self.record.get(i).unwrap_or_default()
+    }
+
+    /// A [`HistoryError::BadValue`] for cell `i`.
+    #[cold]
+    pub(crate) fn bad(&self, i: usize, reason: impl Into<String>) -> HistoryError {
+        let column = self.names.get(i).map_or("?", String::as_str);
+        HistoryError::bad_value(self.file, self.at, column, self.cell(i), reason)
+    }
+
+    /// Cell `i` as a number.
+    #[inline]
+    pub(crate) fn number(&self, i: usize) -> Result<f64, HistoryError> {
+        let b = self.cell(i);
+        parse_f64(b).ok_or_else(|| self.bad(i, not_a_number(b)))
+    }
+
+    /// Cell `i` as a timestamp.
+    #[inline]
+    pub(crate) fn time(&self, i: usize) -> Result<Timestamp, HistoryError> {
+        parse_timestamp(self.cell(i)).map_err(|reason| self.bad(i, reason))
+    }
+}
+
+/// The reason a cell is not a number.
+fn not_a_number(b: &[u8]) -> &'static str {
+    if b.is_empty() {
+        "is empty, expected a number"
+    } else {
+        "is not a number"
     }
 }

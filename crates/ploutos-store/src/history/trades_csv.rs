@@ -4,11 +4,10 @@ use std::io::Read;
 
 use ploutos_core::{Side, Trade};
 
-use crate::history::bars_csv::not_a_number;
 use crate::history::columns::{self, find, normalise};
 use crate::history::error::{HistoryError, Position};
-use crate::history::num::{parse_bool, parse_f64, parse_timestamp, parse_u64};
-use crate::history::rows::{self, read_rows, Order};
+use crate::history::num::{parse_bool, parse_u64};
+use crate::history::rows::{self, read_rows, Cells, Order};
 use crate::history::sniff::{header_text, strip_bom};
 use crate::history::trade_file::TradeFormat;
 
@@ -131,23 +130,9 @@ fn parse_row(
     file: &str,
     at: Position,
 ) -> Result<Trade, HistoryError> {
-    if record.len() < layout.min_fields {
-        return Err(HistoryError::ShortRow {
-            file: file.to_string(),
-            at,
-            found: record.len(),
-            expected: layout.min_fields,
-        });
-    }
-    let cell = |i: usize| record.get(i).unwrap_or_default();
-    let name = |i: usize| layout.names.get(i).map_or("?", String::as_str);
-    let number = |i: usize| -> Result<f64, HistoryError> {
-        let b = cell(i);
-        parse_f64(b).ok_or_else(|| HistoryError::bad_value(file, at, name(i), b, not_a_number(b)))
-    };
-    let time = parse_timestamp(cell(layout.time)).map_err(|reason| {
-        HistoryError::bad_value(file, at, name(layout.time), cell(layout.time), reason)
-    })?;
+    let cells = Cells::new(record, &layout.names, layout.min_fields, file, at)?;
+    let number = |i: usize| cells.number(i);
+    let time = cells.time(layout.time)?;
     let mut trade =
         Trade::new(time, number(layout.price)?, number(layout.quantity)?).map_err(|source| {
             HistoryError::BadTrade {
@@ -157,32 +142,22 @@ fn parse_row(
             }
         })?;
     if let Some(i) = layout.id {
-        let b = cell(i);
+        let b = cells.cell(i);
         if !b.is_empty() {
-            let id = parse_u64(b).ok_or_else(|| {
-                HistoryError::bad_value(file, at, name(i), b, "is not a whole-number trade id")
-            })?;
+            let id = parse_u64(b).ok_or_else(|| cells.bad(i, "is not a whole-number trade id"))?;
             trade = trade.with_id(id);
         }
     }
     let side = match layout.aggressor {
         Aggressor::None => None,
-        Aggressor::Side(i) => parse_side(cell(i)).map_err(|()| {
-            HistoryError::bad_value(file, at, name(i), cell(i), "is not a side (buy or sell)")
-        })?,
-        Aggressor::BuyerMaker(i) => match parse_bool(cell(i)) {
+        Aggressor::Side(i) => {
+            parse_side(cells.cell(i)).map_err(|()| cells.bad(i, "is not a side (buy or sell)"))?
+        }
+        Aggressor::BuyerMaker(i) => match parse_bool(cells.cell(i)) {
             Some(true) => Some(Side::Sell),
             Some(false) => Some(Side::Buy),
-            None if cell(i).is_empty() => None,
-            None => {
-                return Err(HistoryError::bad_value(
-                    file,
-                    at,
-                    name(i),
-                    cell(i),
-                    "is not true or false",
-                ))
-            }
+            None if cells.cell(i).is_empty() => None,
+            None => return Err(cells.bad(i, "is not true or false")),
         },
     };
     if let Some(side) = side {
