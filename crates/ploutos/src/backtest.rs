@@ -16,7 +16,7 @@ use ploutos_venues::replay::{Replay, ReplaySource};
 use serde_json::json;
 
 use crate::analyze::source::parse_replay_spec;
-use crate::cli::BacktestArgs;
+use crate::cli::{BacktestArgs, SimArgs};
 use crate::config::Config;
 
 /// `k=v` with `v` read as a TOML value (`12`, `1.5`, `true`), else as a string.
@@ -176,7 +176,8 @@ pub(crate) fn plain_config(
 
 /// `--cash`, `--fee` and `--slippage-bps` (of `backtest` and `optimize`), checked: the cash
 /// and the fee as decimals.
-pub fn checked_costs(cash: f64, fee: f64, slippage_bps: f64) -> Result<(Decimal, Decimal)> {
+pub fn checked_costs(sim: &SimArgs) -> Result<(Decimal, Decimal)> {
+    let (cash, fee, slippage_bps) = (sim.cash, sim.fee, sim.slippage_bps);
     if !(fee.is_finite() && (0.0..0.5).contains(&fee)) {
         bail!("--fee {fee}: must be a fraction of the notional between 0 and 0.5 (0.001 = 0.1%)");
     }
@@ -190,12 +191,10 @@ pub fn checked_costs(cash: f64, fee: f64, slippage_bps: f64) -> Result<(Decimal,
 }
 
 /// `--from` and `--to` (RFC 3339 or a date).
-pub fn parse_range(
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
-    let from = from.map(Timestamp::parse).transpose().context("--from")?;
-    let to = to.map(Timestamp::parse).transpose().context("--to")?;
+pub fn parse_range(sim: &SimArgs) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+    let parse = |t: &Option<String>| t.as_deref().map(Timestamp::parse).transpose();
+    let from = parse(&sim.from).context("--from")?;
+    let to = parse(&sim.to).context("--to")?;
     Ok((from, to))
 }
 
@@ -204,8 +203,8 @@ pub fn run(args: BacktestArgs) -> Result<()> {
     if args.data.is_empty() {
         bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
     }
-    let (cash, fee) = checked_costs(args.cash, args.fee, args.slippage_bps)?;
-    let (from, to) = parse_range(args.from.as_deref(), args.to.as_deref())?;
+    let (cash, fee) = checked_costs(&args.sim)?;
+    let (from, to) = parse_range(&args.sim)?;
 
     // History.
     let load_started = Instant::now();
@@ -237,14 +236,20 @@ pub fn run(args: BacktestArgs) -> Result<()> {
                 name: args.strategy.clone(),
                 kind: args.strategy.clone(),
                 symbols: symbols.clone(),
-                timeframe: args.timeframe,
+                timeframe: args.sim.timeframe,
                 capital: cash,
                 params,
                 exits: None,
                 risk: None,
                 enabled: true,
             };
-            let cfg = plain_config(strategy, &symbols, fee, args.slippage_bps, args.whole_units);
+            let cfg = plain_config(
+                strategy,
+                &symbols,
+                fee,
+                args.sim.slippage_bps,
+                args.sim.whole_units,
+            );
             (cfg, format!("strategy {}", args.strategy))
         }
     };
@@ -336,9 +341,9 @@ fn conventions(args: &BacktestArgs, cfg: &EngineConfig, from_config: bool) -> Ve
     if !from_config {
         c.push(format!(
             "Long only; an entry uses all available cash: quantity = cash / (open × (1 + fee)), {}; the whole position is sold on the exit signal.",
-            if args.whole_units { "rounded down to whole units" } else { "fractional" }
+            if args.sim.whole_units { "rounded down to whole units" } else { "fractional" }
         ));
-        c.push(format!("Fees: {} of the notional on every fill, both ways; slippage {} bps against the trader.", args.fee, args.slippage_bps));
+        c.push(format!("Fees: {} of the notional on every fill, both ways; slippage {} bps against the trader.", args.sim.fee, args.sim.slippage_bps));
         c.push(
             "No risk caps but cash, no circuit breakers, no cooldown (plain backtest).".to_string(),
         );

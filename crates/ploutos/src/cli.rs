@@ -199,27 +199,8 @@ pub struct BacktestArgs {
     /// Take strategies, risk, breakers, broker and instruments from this config instead.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Starting cash.
-    #[arg(long, default_value_t = 10_000.0)]
-    pub cash: f64,
-    /// Fee as a fraction of the notional, on every fill (0.001 = 0.1%).
-    #[arg(long, default_value_t = 0.001)]
-    pub fee: f64,
-    /// Slippage on market fills, in basis points against the trader.
-    #[arg(long, default_value_t = 0.0)]
-    pub slippage_bps: f64,
-    /// First bar (exclusive of earlier closes): RFC 3339 or a date.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Last bar: RFC 3339 or a date.
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Decide on bars of this length (built from the data's bars).
-    #[arg(long, value_parser = parse_timeframe)]
-    pub timeframe: Option<Timeframe>,
-    /// Whole units only (default: fractional quantities).
-    #[arg(long)]
-    pub whole_units: bool,
+    #[command(flatten)]
+    pub sim: SimArgs,
     /// Write the result as JSON to this file (`-` = standard output, nothing else printed).
     #[arg(long)]
     pub json: Option<String>,
@@ -270,27 +251,34 @@ pub struct OptimizeArgs {
     /// Write every result as CSV.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// The cash, costs, range and bar length `backtest` and `optimize` share.
+#[derive(Debug, Args)]
+pub struct SimArgs {
     /// Starting cash.
     #[arg(long, default_value_t = 10_000.0)]
     pub cash: f64,
-    /// Fee as a fraction of the notional.
+    /// Fee as a fraction of the notional, on every fill (0.001 = 0.1%).
     #[arg(long, default_value_t = 0.001)]
     pub fee: f64,
-    /// Slippage in basis points.
+    /// Slippage on market fills, in basis points against the trader.
     #[arg(long, default_value_t = 0.0)]
     pub slippage_bps: f64,
-    /// Decide on bars of this length.
-    #[arg(long, value_parser = parse_timeframe)]
-    pub timeframe: Option<Timeframe>,
-    /// Whole units only.
-    #[arg(long)]
-    pub whole_units: bool,
-    /// First bar (RFC 3339 or a date).
+    /// First bar (exclusive of earlier closes): RFC 3339 or a date.
     #[arg(long)]
     pub from: Option<String>,
-    /// Last bar.
+    /// Last bar: RFC 3339 or a date.
     #[arg(long)]
     pub to: Option<String>,
+    /// Decide on bars of this length (built from the data's bars).
+    #[arg(long, value_parser = parse_timeframe)]
+    pub timeframe: Option<Timeframe>,
+    /// Whole units only (default: fractional quantities).
+    #[arg(long)]
+    pub whole_units: bool,
 }
 
 #[derive(Debug, Args)]

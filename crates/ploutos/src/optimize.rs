@@ -236,7 +236,7 @@ impl Job<'_> {
             name: a.strategy.clone(),
             kind: a.strategy.clone(),
             symbols: self.symbols.to_vec(),
-            timeframe: a.timeframe,
+            timeframe: a.sim.timeframe,
             capital: self.cash,
             params: params.clone(),
             exits: None,
@@ -247,8 +247,8 @@ impl Job<'_> {
             strategy,
             self.symbols,
             self.fee,
-            a.slippage_bps,
-            a.whole_units,
+            a.sim.slippage_bps,
+            a.sim.whole_units,
         );
         let run = backtest::run_shared(cfg, events, |_| {}, shared)?;
         let metrics = serde_json::to_value(compute_metrics(&run))?;
@@ -396,8 +396,8 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
     if combos.is_empty() {
         bail!("no parameter combination satisfies the constraints");
     }
-    let (cash, fee) = checked_costs(args.cash, args.fee, args.slippage_bps)?;
-    let (from, to) = parse_range(args.from.as_deref(), args.to.as_deref())?;
+    let (cash, fee) = checked_costs(&args.sim)?;
+    let (from, to) = parse_range(&args.sim)?;
     let (symbols, events) = load_history(&args.data, from, to)?;
     let jobs = args
         .jobs
