@@ -6,13 +6,13 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use ploutos_core::money::{price_from_f64, to_f64};
-use ploutos_core::{Decimal, Instrument, MarketEvent, Symbol, Timestamp};
-use ploutos_engine::backtest::{self, BacktestResult};
+use ploutos_core::{Bar, Decimal, Instrument, MarketEvent, Symbol, Timestamp};
+use ploutos_engine::backtest::{self, BacktestResult, History};
 use ploutos_engine::breakers::{BreakerConfig, Limit, Resume};
 use ploutos_engine::broker::{Fees, PaperConfig, Slippage};
 use ploutos_engine::engine::{EngineConfig, StrategyConfig};
 use ploutos_engine::risk::{RiskConfig, Sizing};
-use ploutos_venues::replay::{Replay, ReplaySource};
+use ploutos_venues::replay::{Replay, ReplaySource, ReplayStream};
 use serde_json::json;
 
 use crate::analyze::source::parse_replay_spec;
@@ -99,13 +99,13 @@ pub(crate) fn stream_history(
     Ok((symbols, events, total))
 }
 
-/// Reads the bar files and merges them in time order, keeping bars closing after `from`
-/// and up to `to`.
+/// Reads the bar files, keeping bars closing after `from` and up to `to`: one file's bars as
+/// they are (the engine can fast-forward through them), several files' merged in time order.
 pub(crate) fn load_history(
     data: &[String],
     from: Option<Timestamp>,
     to: Option<Timestamp>,
-) -> Result<(Vec<Symbol>, Vec<MarketEvent>)> {
+) -> Result<(Vec<Symbol>, History)> {
     if data.is_empty() {
         bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
     }
@@ -119,13 +119,34 @@ pub(crate) fn load_history(
         streams.push(src.load()?);
     }
     let symbols: Vec<Symbol> = streams.iter().map(|s| s.symbol().clone()).collect();
-    let events: Vec<MarketEvent> = Replay::new(streams)
-        .filter(|e| from.is_none_or(|f| e.time() > f) && to.is_none_or(|t| e.time() <= t))
-        .collect();
-    if events.is_empty() {
+    let keep = |t: Timestamp| from.is_none_or(|f| t > f) && to.is_none_or(|u| t <= u);
+    let history = match streams.pop() {
+        Some(ReplayStream::Bars {
+            symbol,
+            timeframe,
+            mut bars,
+        }) if streams.is_empty() => {
+            let close = |b: &Bar| {
+                b.time()
+                    .checked_add_nanos(timeframe.as_nanos())
+                    .unwrap_or(b.time())
+            };
+            bars.retain(|b| keep(close(b)));
+            History::Bars {
+                symbol,
+                timeframe,
+                bars,
+            }
+        }
+        last => {
+            streams.extend(last);
+            History::Events(Replay::new(streams).filter(|e| keep(e.time())).collect())
+        }
+    };
+    if history.is_empty() {
         bail!("no bars in the selected range");
     }
-    Ok((symbols, events))
+    Ok((symbols, history))
 }
 
 /// The engine configuration of a plain backtest of one strategy on `symbols`: all cash, no
@@ -206,14 +227,21 @@ pub fn run(args: BacktestArgs) -> Result<()> {
     let (cash, fee) = checked_costs(&args.sim)?;
     let (from, to) = parse_range(&args.sim)?;
 
-    // History.
+    // History: one file's bars as they are (fast-forward), several files merged as a stream
+    // (the merged events are not kept but for the report's candles).
     let load_started = Instant::now();
-    let (symbols, stream, upper) = stream_history(&args.data, from, to)?;
-    // The report draws candles: only then are the merged events kept.
-    let (kept, stream) = if args.report.is_some() {
-        (Some(stream.collect::<Vec<MarketEvent>>()), None)
+    let (symbols, history, stream, upper) = if args.data.len() == 1 {
+        let (symbols, history) = load_history(&args.data, from, to)?;
+        let n = history.len();
+        (symbols, Some(history), None, n)
     } else {
-        (None, Some(stream))
+        let (symbols, stream, upper) = stream_history(&args.data, from, to)?;
+        (symbols, None, Some(stream), upper)
+    };
+    let (kept, stream) = match (&args.report, &history) {
+        (None, _) => (None, stream),
+        (Some(_), Some(h)) => (Some(h.events()), None),
+        (Some(_), None) => (stream.map(Iterator::collect::<Vec<MarketEvent>>), None),
     };
     let load_secs = load_started.elapsed().as_secs_f64();
 
@@ -265,15 +293,18 @@ pub fn run(args: BacktestArgs) -> Result<()> {
             );
         }
     };
-    let result = match (&kept, stream) {
-        (Some(events), _) => backtest::run(engine_cfg.clone(), events, progress)?,
-        (None, Some(stream)) => backtest::run(engine_cfg.clone(), stream, progress)?,
-        (None, None) => bail!("no bars to backtest"),
+    let fast = !args.sim.no_fast_forward;
+    let result = match (&history, &kept, stream) {
+        (Some(h), _, _) => h.run(engine_cfg.clone(), progress, None, fast)?,
+        (None, Some(events), _) => backtest::run(engine_cfg.clone(), events, progress)?,
+        (None, None, Some(stream)) => backtest::run(engine_cfg.clone(), stream, progress)?,
+        (None, None, None) => bail!("no bars to backtest"),
     };
+    drop(history); // the bars are not needed any more: free them before the metrics
     if result.events == 0 {
         bail!("no bars in the selected range");
     }
-    let total = result.events;
+    let (total, skimmed) = (result.events, result.skimmed);
     let run_secs = run_started.elapsed().as_secs_f64();
     if !quiet && total > 200_000 {
         eprintln!();
@@ -316,7 +347,7 @@ pub fn run(args: BacktestArgs) -> Result<()> {
         }
         None => {}
     }
-    print_summary(&report, total, load_secs, run_secs)?;
+    print_summary(&report, total, skimmed, load_secs, run_secs)?;
     Ok(())
 }
 
@@ -382,13 +413,18 @@ fn write_trades_csv(path: &std::path::Path, r: &BacktestResult) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(r: &BacktestResult, bars: u64, load: f64, run: f64) -> Result<()> {
+fn print_summary(r: &BacktestResult, bars: u64, skimmed: u64, load: f64, run: f64) -> Result<()> {
     let mut out = BufWriter::new(io::stdout().lock());
     let closed = r.trades.iter().filter(|t| !t.is_open()).count();
     let open = r.trades.len() - closed;
     let first = r.equity.first().map_or(0.0, |p| p.equity);
     let last = r.equity.last().map_or(0.0, |p| p.equity);
-    writeln!(out, "Backtest: {bars} bars · {closed} closed trades, {open} open · load {load:.2} s, run {run:.3} s")?;
+    let fast = skimmed as f64 * 100.0 / bars.max(1) as f64;
+    writeln!(
+        out,
+        "Backtest: {bars} bars · {closed} closed trades, {open} open · load {load:.2} s, run \
+         {run:.3} s ({fast:.1}% of the bars fast-forwarded)"
+    )?;
     writeln!(out, "Equity: {first:.2} → {last:.2}")?;
     let m = serde_json::to_value(&r.metrics)?;
     if let Some(obj) = m.as_object() {

@@ -279,6 +279,10 @@ pub struct SimArgs {
     /// Whole units only (default: fractional quantities).
     #[arg(long)]
     pub whole_units: bool,
+    /// Send every bar through the engine's full path, also the quiet ones a one-symbol run
+    /// otherwise fast-forwards through (the same result, bit for bit; for comparison).
+    #[arg(long)]
+    pub no_fast_forward: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,8 +8,8 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use ploutos_core::synth::SplitMix64;
-use ploutos_core::{Decimal, MarketEvent, Symbol, Timestamp};
-use ploutos_engine::backtest;
+use ploutos_core::{Decimal, Symbol, Timestamp};
+use ploutos_engine::backtest::History;
 use ploutos_engine::engine::StrategyConfig;
 use ploutos_engine::strategy::shared::SharedIndicators;
 use ploutos_engine::strategy::{ema_cross, ema_trend, ma_cross};
@@ -169,7 +169,7 @@ fn shared_indicators(
     kind: &str,
     combos: &[toml::Table],
     symbols: &[Symbol],
-    events: &[MarketEvent],
+    history: &History,
 ) -> SharedIndicators {
     let (ema, defaults) = match kind {
         ema_cross::KIND => (true, (ema_cross::DEFAULT_FAST, ema_cross::DEFAULT_SLOW)),
@@ -195,13 +195,7 @@ fn shared_indicators(
     let mut shared = SharedIndicators::new();
     let mut bytes = 0usize;
     for symbol in symbols {
-        let closes: Vec<f64> = events
-            .iter()
-            .filter_map(|e| match e {
-                MarketEvent::Bar { symbol: s, bar, .. } if s == symbol => Some(bar.close()),
-                _ => None,
-            })
-            .collect();
+        let closes = history.closes(symbol);
         let n = closes.len();
         shared.set_closes(symbol.clone(), closes);
         for &p in &periods {
@@ -221,14 +215,14 @@ fn shared_indicators(
 }
 
 impl Job<'_> {
-    fn run(&self, params: &toml::Table, events: &[MarketEvent]) -> Result<Outcome> {
-        self.run_shared(params, events, None)
+    fn run(&self, params: &toml::Table, history: &History) -> Result<Outcome> {
+        self.run_shared(params, history, None)
     }
 
     fn run_shared(
         &self,
         params: &toml::Table,
-        events: &[MarketEvent],
+        history: &History,
         shared: Option<&SharedIndicators>,
     ) -> Result<Outcome> {
         let a = self.args;
@@ -250,7 +244,7 @@ impl Job<'_> {
             a.sim.slippage_bps,
             a.sim.whole_units,
         );
-        let run = backtest::run_shared(cfg, events, |_| {}, shared)?;
+        let run = history.run(cfg, |_| {}, shared, !a.sim.no_fast_forward)?;
         let metrics = serde_json::to_value(compute_metrics(&run))?;
         let score = metrics.get(&a.metric).and_then(serde_json::Value::as_f64);
         Ok(Outcome {
@@ -264,7 +258,7 @@ impl Job<'_> {
     fn search(
         &self,
         combos: &[toml::Table],
-        events: &[MarketEvent],
+        history: &History,
         label: &str,
     ) -> Result<Vec<Outcome>> {
         let done = AtomicUsize::new(0);
@@ -274,12 +268,12 @@ impl Job<'_> {
         let shared = if self.args.no_share {
             SharedIndicators::new()
         } else {
-            shared_indicators(&self.args.strategy, combos, self.symbols, events)
+            shared_indicators(&self.args.strategy, combos, self.symbols, history)
         };
         let results: Vec<Result<Outcome>> = combos
             .par_iter()
             .map(|c| {
-                let r = self.run_shared(c, events, Some(&shared));
+                let r = self.run_shared(c, history, Some(&shared));
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if show && (n % 8 == 0 || n == total) {
                     let el = started.elapsed().as_secs_f64();
@@ -398,7 +392,7 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
     }
     let (cash, fee) = checked_costs(&args.sim)?;
     let (from, to) = parse_range(&args.sim)?;
-    let (symbols, events) = load_history(&args.data, from, to)?;
+    let (symbols, history) = load_history(&args.data, from, to)?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -427,18 +421,14 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
         let (Some(train), Some(test)) = (train, test) else {
             bail!("--walk-forward {wf:?}: needs both train= and test=");
         };
-        let first = events.first().map_or(0, |e| e.time().as_nanos());
-        let last = events.last().map_or(0, |e| e.time().as_nanos());
+        let (first, last) = history
+            .span()
+            .map_or((0, 0), |(a, b)| (a.as_nanos(), b.as_nanos()));
         let mut windows = Vec::new();
         let mut t = first;
         while t + train < last {
-            let slice = |a: i64, b: i64| -> Vec<MarketEvent> {
-                events
-                    .iter()
-                    .filter(|e| (a..b).contains(&e.time().as_nanos()))
-                    .cloned()
-                    .collect()
-            };
+            let slice =
+                |a: i64, b: i64| history.window(Timestamp::from_nanos(a), Timestamp::from_nanos(b));
             let (tr, te) = (slice(t, t + train), slice(t + train, t + train + test));
             if te.is_empty() || tr.is_empty() {
                 break;
@@ -515,13 +505,13 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
         return Ok(());
     }
 
-    let results = pool.install(|| job.search(&combos, &events, ""))?;
+    let results = pool.install(|| job.search(&combos, &history, ""))?;
     let secs = started.elapsed().as_secs_f64();
     writeln!(
         out,
         "{} combinations on {} bars in {secs:.1} s on {jobs} threads, sorted by {}:",
         results.len(),
-        events.len(),
+        history.len(),
         args.metric
     )?;
     writeln!(

@@ -2,9 +2,11 @@
 //! strategies, risk manager, breakers and paper broker, no second implementation — and what
 //! comes out of it: the closed (and still open) trades, the equity curve and the metrics.
 
+mod history;
 pub mod metrics;
 mod run;
 mod types;
 
-pub use run::{run, run_shared, Run};
+pub use history::History;
+pub use run::{run, run_bars, run_shared, Run};
 pub use types::{BacktestResult, EquityPoint, TradeRecord};

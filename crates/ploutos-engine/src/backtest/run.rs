@@ -4,7 +4,7 @@
 use std::borrow::Borrow;
 
 use ploutos_core::money::to_f64;
-use ploutos_core::{Decimal, MarketEvent, Side, Timestamp};
+use ploutos_core::{Bar, Decimal, MarketEvent, Side, Symbol, Timeframe, Timestamp};
 
 use super::types::{EquityPoint, TradeRecord};
 use crate::engine::{Engine, EngineConfig, EngineError, EngineState};
@@ -23,6 +23,8 @@ pub struct Run {
     pub first_close: Option<f64>,
     pub last_close: Option<f64>,
     pub events: u64,
+    /// Of the events, the bars taken in a fast-forward ([`Engine::skim`]).
+    pub skimmed: u64,
     pub state: EngineState,
 }
 
@@ -36,52 +38,55 @@ pub fn run<E: Borrow<MarketEvent>>(
     run_shared(cfg, events, progress, None)
 }
 
-/// [`run`] with indicator series shared between runs (see [`crate::strategy::shared`]): the
-/// same result, bit for bit.
-pub fn run_shared<E: Borrow<MarketEvent>>(
-    cfg: EngineConfig,
-    events: impl IntoIterator<Item = E>,
-    mut progress: impl FnMut(u64),
-    shared: Option<&SharedIndicators>,
-) -> Result<Run, EngineError> {
-    let mut events = events.into_iter().peekable();
-    let start = events
-        .peek()
-        .map_or(Timestamp::EPOCH, |e| e.borrow().time());
-    let mut engine = Engine::with_shared(cfg, start, shared)?;
-    let initial_equity = to_f64(engine.state().portfolio.total_equity());
-    let first_symbol = engine
-        .config()
-        .strategies
-        .first()
-        .and_then(|s| s.symbols.first().cloned());
-    let (mut first_close, mut last_close) = (None, None);
-    let mut trades = Vec::new();
-    let mut equity: Vec<EquityPoint> = Vec::new();
-    let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
-    let mut n = 0u64;
-    for ev in events {
-        let ev = ev.borrow();
-        out.clear();
-        engine.on_market_event(ev, &mut out);
-        n += 1;
-        if n & 0xFFFF == 0 {
-            progress(n);
+/// What a run collects after each event: trades, the equity curve, first and last close.
+struct Collector {
+    first_symbol: Option<Symbol>,
+    first_close: Option<f64>,
+    last_close: Option<f64>,
+    trades: Vec<TradeRecord>,
+    equity: Vec<EquityPoint>,
+}
+
+impl Collector {
+    fn new(engine: &Engine) -> Self {
+        let first_symbol = engine
+            .config()
+            .strategies
+            .first()
+            .and_then(|s| s.symbols.first().cloned());
+        Collector {
+            first_symbol,
+            first_close: None,
+            last_close: None,
+            trades: Vec::new(),
+            equity: Vec::new(),
         }
-        if let MarketEvent::Bar { symbol, bar, .. } = ev {
-            if Some(symbol) == first_symbol.as_ref() {
-                first_close.get_or_insert(bar.close());
-                last_close = Some(bar.close());
+    }
+
+    /// After an event of `symbol` stamped `time` (a bar's open time, as the peers and charts
+    /// expect; `close` for a bar) that produced `out`.
+    fn record(
+        &mut self,
+        symbol: &Symbol,
+        time: Timestamp,
+        close: Option<f64>,
+        out: &[EngineEvent],
+        state: &EngineState,
+    ) {
+        if let Some(close) = close {
+            if Some(symbol) == self.first_symbol.as_ref() {
+                self.first_close.get_or_insert(close);
+                self.last_close = Some(close);
             }
         }
-        for e in &out {
+        for e in out {
             if let EngineEvent::TradeClosed {
                 strategy,
                 trade,
                 exit_reason,
             } = e
             {
-                trades.push(TradeRecord {
+                self.trades.push(TradeRecord {
                     symbol: trade.symbol.clone(),
                     strategy: strategy.to_string(),
                     direction: if trade.side == Side::Buy {
@@ -102,34 +107,134 @@ pub fn run_shared<E: Borrow<MarketEvent>>(
                 });
             }
         }
-        // Stamped like the data (a bar's open time), as the peers and charts expect.
-        let time = match ev {
-            MarketEvent::Bar { bar, .. } => bar.time(),
-            MarketEvent::Trade { .. } => ev.time(),
-        };
         // Equity moves only with a fill or the price of something held: otherwise the last
         // value stands (saves a decimal sum and conversion on most bars).
-        let portfolio = &engine.state().portfolio;
+        let portfolio = &state.portfolio;
         let moved = !out.is_empty()
-            || equity.is_empty()
+            || self.equity.is_empty()
             || portfolio
                 .accounts
                 .values()
-                .any(|a| a.positions.contains_key(ev.symbol()));
+                .any(|a| a.positions.contains_key(symbol));
         let value = if moved {
             to_f64(portfolio.total_equity())
         } else {
-            equity.last().map_or(0.0, |p| p.equity)
+            self.equity.last().map_or(0.0, |p| p.equity)
         };
-        match equity.last_mut() {
+        match self.equity.last_mut() {
             Some(last) if last.time >= time => last.equity = value,
-            _ => equity.push(EquityPoint {
+            _ => self.equity.push(EquityPoint {
                 time,
                 equity: value,
             }),
         }
     }
+}
+
+/// [`run`] with indicator series shared between runs (see [`crate::strategy::shared`]): the
+/// same result, bit for bit.
+pub fn run_shared<E: Borrow<MarketEvent>>(
+    cfg: EngineConfig,
+    events: impl IntoIterator<Item = E>,
+    mut progress: impl FnMut(u64),
+    shared: Option<&SharedIndicators>,
+) -> Result<Run, EngineError> {
+    let mut events = events.into_iter().peekable();
+    let start = events
+        .peek()
+        .map_or(Timestamp::EPOCH, |e| e.borrow().time());
+    let mut engine = Engine::with_shared(cfg, start, shared)?;
+    let initial_equity = to_f64(engine.state().portfolio.total_equity());
+    let mut col = Collector::new(&engine);
+    let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
+    let mut n = 0u64;
+    for ev in events {
+        let ev = ev.borrow();
+        out.clear();
+        engine.on_market_event(ev, &mut out);
+        n += 1;
+        if n & 0xFFFF == 0 {
+            progress(n);
+        }
+        let (time, close) = match ev {
+            MarketEvent::Bar { bar, .. } => (bar.time(), Some(bar.close())),
+            MarketEvent::Trade { .. } => (ev.time(), None),
+        };
+        col.record(ev.symbol(), time, close, &out, engine.state());
+    }
     progress(n);
+    Ok(finish(engine, col, initial_equity, n, 0))
+}
+
+/// [`run_shared`] over the bars of one symbol, fast: stretches of bars on which nothing can
+/// happen go through [`Engine::skim`] instead of one [`Engine::on_market_event`] each (with
+/// `fast_forward`; without, every bar takes the full path). The same result either way, bit
+/// for bit.
+pub fn run_bars(
+    cfg: EngineConfig,
+    symbol: &Symbol,
+    timeframe: Timeframe,
+    bars: &[Bar],
+    mut progress: impl FnMut(u64),
+    shared: Option<&SharedIndicators>,
+    fast_forward: bool,
+) -> Result<Run, EngineError> {
+    let event = |bar: &Bar| MarketEvent::Bar {
+        symbol: symbol.clone(),
+        timeframe,
+        bar: *bar,
+    };
+    let start = bars.first().map_or(Timestamp::EPOCH, |b| event(b).time());
+    let mut engine = Engine::with_shared(cfg, start, shared)?;
+    let initial_equity = to_f64(engine.state().portfolio.total_equity());
+    let mut col = Collector::new(&engine);
+    let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
+    let mut i = 0;
+    let mut reported = 0;
+    let mut skimmed = 0;
+    while i < bars.len() {
+        if fast_forward {
+            out.clear();
+            let n = engine.skim(symbol, timeframe, &bars[i..], &mut out, |bar, state| {
+                col.record(symbol, bar.time(), Some(bar.close()), &[], state);
+            });
+            i += n;
+            skimmed += n;
+            // A breaker may trip on the last bar taken; nothing else happens in a skim.
+            debug_assert!(out
+                .iter()
+                .all(|e| !matches!(e, EngineEvent::TradeClosed { .. })));
+        }
+        if let Some(bar) = bars.get(i) {
+            out.clear();
+            engine.on_market_event(&event(bar), &mut out);
+            col.record(symbol, bar.time(), Some(bar.close()), &out, engine.state());
+            i += 1;
+        }
+        if i - reported >= 0x10000 {
+            reported = i;
+            progress(i as u64);
+        }
+    }
+    progress(i as u64);
+    Ok(finish(
+        engine,
+        col,
+        initial_equity,
+        i as u64,
+        skimmed as u64,
+    ))
+}
+
+/// The run's result: the open positions marked to the last price join the trades.
+fn finish(engine: Engine, col: Collector, initial_equity: f64, n: u64, skimmed: u64) -> Run {
+    let Collector {
+        first_close,
+        last_close,
+        mut trades,
+        equity,
+        ..
+    } = col;
     let state = engine.state().clone();
     for acct in state.portfolio.accounts.values() {
         for (symbol, p) in &acct.positions {
@@ -172,13 +277,14 @@ pub fn run_shared<E: Borrow<MarketEvent>>(
             });
         }
     }
-    Ok(Run {
+    Run {
         trades,
         equity,
         initial_equity,
         first_close,
         last_close,
         events: n,
+        skimmed,
         state,
-    })
+    }
 }

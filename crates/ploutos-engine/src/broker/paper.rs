@@ -364,6 +364,22 @@ impl PaperBroker {
         out
     }
 
+    /// What [`PaperBroker::on_bar`] remembers of `bars` (the last price and range) when no
+    /// order of `symbol` works: for bars an engine skims.
+    pub fn note_bars(&mut self, symbol: &Symbol, bars: &[Bar]) {
+        let last = bars.iter().rev().find_map(|bar| {
+            let prices = [bar.open(), bar.high(), bar.low(), bar.close()].map(price_from_f64);
+            match prices {
+                [Some(_), Some(high), Some(low), Some(close)] => Some((close, high - low)),
+                _ => None,
+            }
+        });
+        if let Some((close, range)) = last {
+            remember(&mut self.last_price, symbol, close);
+            remember(&mut self.last_range, symbol, range);
+        }
+    }
+
     /// Whether an order of `symbol` is working.
     pub fn works_on(&self, symbol: &Symbol) -> bool {
         self.orders

@@ -35,13 +35,14 @@ use ploutos_ta::Atr;
 use thiserror::Error;
 
 use crate::bars::BarAggregator;
-use crate::breakers::BreakerSet;
+use crate::breakers::{BreakerSet, Pause, Resume};
 use crate::broker::{PaperBroker, SubmitCtx};
 use crate::calendar::NyseCalendar;
 use crate::events::{EngineEvent, StrategyDay};
 use crate::exits::ExitConfig;
 use crate::portfolio::Portfolio;
-use crate::risk::{RiskCtx, RiskManager};
+use crate::risk::{RiskCtx, RiskManager, RiskRule};
+use crate::strategy::skim::Quiet;
 use crate::strategy::{registry, SignalSink, Strategy, StrategyCtx};
 
 /// The configuration cannot make an engine.
@@ -95,6 +96,21 @@ pub struct Engine {
     /// Working entry (not reduce-only) orders per strategy and symbol; derived from
     /// `state.open_orders` (rebuilt on restore).
     open_entries: HashMap<(Arc<str>, Symbol), u32>,
+}
+
+/// `minutes` after `t`.
+fn after_minutes(t: Timestamp, minutes: u32) -> Timestamp {
+    Timestamp::from_nanos(
+        t.as_nanos()
+            .saturating_add(i64::from(minutes) * 60_000_000_000),
+    )
+}
+
+/// When a bar of `timeframe` closes (as [`MarketEvent::time`]).
+fn close_time(bar: &Bar, timeframe: Timeframe) -> Timestamp {
+    bar.time()
+        .checked_add_nanos(timeframe.as_nanos())
+        .unwrap_or(bar.time())
 }
 
 fn dec(x: f64) -> Decimal {
@@ -344,6 +360,168 @@ impl Engine {
         self.check_equity(out);
     }
 
+    /// Fast-forward for backtests: takes bars of `symbol` from the front of `bars` (at
+    /// `timeframe`, by strictly increasing open time, each as [`Engine::on_market_event`] would get it) for as
+    /// long as nothing can happen on them, and returns how many it took; `each` sees the
+    /// state after each bar taken, where a caller of `on_market_event` would look at it. The
+    /// caller hands the next bar, if any, to `on_market_event` (see
+    /// [`crate::strategy::skim`] for why it must).
+    ///
+    /// Nothing can happen on a bar when the symbol has one strategy, deciding on these very
+    /// bars (no aggregation), no order works on the symbol, no breaker is paused, the bar
+    /// closes on the clock's UTC day and before the next market open or close (when stocks
+    /// are traded), no time exit is armed, and the strategy ([`Strategy::skim`]) gives no
+    /// signal but a repeat that needs no action. The bars taken change the state exactly as
+    /// `on_market_event` would: clock, cursor, ATR, the marks and breaker peaks of a held
+    /// symbol, the broker's last price — bit for bit (tested on every bundled file).
+    pub fn skim(
+        &mut self,
+        symbol: &Symbol,
+        timeframe: Timeframe,
+        bars: &[Bar],
+        out: &mut Vec<EngineEvent>,
+        mut each: impl FnMut(&Bar, &EngineState),
+    ) -> usize {
+        let Some(&[i]) = self.by_symbol.get(symbol).map(Vec::as_slice) else {
+            return 0;
+        };
+        let slot = &self.slots[i];
+        if slot.timeframe.is_some_and(|t| t != timeframe)
+            || self.state.broker.works_on(symbol)
+            || !self.state.portfolio.marks.contains_key(symbol)
+        {
+            return 0;
+        }
+        let p = &self.state.portfolio;
+        let holders = p
+            .accounts
+            .values()
+            .any(|a| a.positions.contains_key(symbol));
+        if holders && slot.exits.max_holding_minutes.is_some() {
+            return 0;
+        }
+        let now = self.state.now;
+        // Bars must close before this (a paused breaker's cool-down, an entry's).
+        let mut before: Option<Timestamp> = None;
+        let mut bound = |t: Timestamp| before = Some(before.map_or(t, |b| b.min(t)));
+        for b in self.state.breakers.values() {
+            if let Some(Pause {
+                since,
+                resume: Resume::After { minutes },
+                ..
+            }) = &b.paused
+            {
+                bound(after_minutes(*since, *minutes));
+            }
+        }
+        let pos = p.position(&slot.strategy, symbol);
+        let quiet = match slot.last_kind {
+            Some(SignalKind::Buy) if pos > Decimal::ZERO => Quiet::only(SignalKind::Buy),
+            Some(SignalKind::Sell)
+                if pos < Decimal::ZERO || (pos.is_zero() && !slot.risk.config.allow_short) =>
+            {
+                Quiet::only(SignalKind::Sell)
+            }
+            Some(SignalKind::Hold) => Quiet::only(SignalKind::Hold),
+            // A BUY repeated while flat tries to enter on every bar: quiet where it would be
+            // refused again for the same reason (reported once already).
+            Some(SignalKind::Buy) if pos.is_zero() => {
+                let k = key(&slot.strategy, symbol.as_str());
+                let refused = self.state.last_rejection.get(&k).and_then(|&rule| {
+                    let first = bars.first()?;
+                    let price = price_from_f64(first.close())?;
+                    let (ctx, _) = self.entry_ctx(i, Side::Buy, 100, first.time(), price, None);
+                    let sized = matches!(
+                        rule,
+                        RiskRule::PositionSize
+                            | RiskRule::RiskPerTrade
+                            | RiskRule::AssetExposure
+                            | RiskRule::BuyingPower
+                    );
+                    if sized && slot.exits.stop_loss.is_some() {
+                        return None; // the size depends on the stop, and it on the ATR
+                    }
+                    let above = slot.risk.refusal_holds(&ctx, rule)?;
+                    if rule == RiskRule::Cooldown {
+                        let exit = self.state.last_exit.get(&k)?;
+                        bound(after_minutes(*exit, slot.risk.config.cooldown_minutes));
+                    }
+                    Some(above)
+                });
+                refused.map_or(Quiet::NONE, Quiet::buy_above)
+            }
+            _ => Quiet::NONE,
+        };
+        // The horizon: bars closing after the clock, on its day, before the next session
+        // boundary and the bound above (`bars` by strictly increasing open time).
+        let boundary = if self.trades_stocks {
+            match self.calendar.current_or_next_session(now) {
+                Some((open, _)) if open > now => Some(open),
+                Some((_, close)) if close > now => Some(close),
+                _ => return 0,
+            }
+        } else {
+            None
+        };
+        let day = now.utc_day();
+        if day != self.state.day || bars.first().is_none_or(|b| close_time(b, timeframe) <= now) {
+            return 0;
+        }
+        let mut limit = Timestamp::from_nanos((day + 1).saturating_mul(86_400_000_000_000));
+        for t in [boundary, before].into_iter().flatten() {
+            limit = limit.min(t);
+        }
+        // Open times strictly increase, and so do close times: gallop, then bisect (the
+        // horizon is near, the bars many).
+        let before_limit = |b: &Bar| close_time(b, timeframe) < limit;
+        let mut hi = 1;
+        while hi < bars.len() && before_limit(&bars[hi]) {
+            hi *= 2;
+        }
+        let lo = hi / 2;
+        let horizon = lo + bars[lo..hi.min(bars.len())].partition_point(before_limit);
+        // A held symbol's equity moves with every bar and goes to the breakers; when they
+        // cannot trip, the strategy may skim the whole horizon at once, else bar by bar.
+        let batch = !holders || self.equity_breakers_idle();
+        let mut taken = 0;
+        while taken < horizon {
+            let end = if batch { horizon } else { taken + 1 };
+            let n = self.slots[i].logic.skim(&bars[taken..end], quiet);
+            for bar in &bars[taken..taken + n] {
+                self.state.cursor += 1;
+                self.state.now = close_time(bar, timeframe);
+                self.slots[i].atr.update(bar.high(), bar.low(), bar.close());
+                if holders {
+                    self.state.portfolio.mark(symbol, dec(bar.close()));
+                    self.mark_dirty_holders(symbol);
+                    self.check_equity(out);
+                }
+                each(bar, &self.state);
+            }
+            taken += n;
+            if taken < end || !out.is_empty() {
+                break;
+            }
+        }
+        if taken > 0 {
+            self.state.broker.note_bars(symbol, &bars[..taken]);
+        }
+        taken
+    }
+
+    /// Whether no equity move can trip a breaker now: both equity thresholds at 100% or more
+    /// (a trip needs a negative equity then) and no equity can go negative (no short
+    /// position, no negative cash).
+    fn equity_breakers_idle(&self) -> bool {
+        let hundred = Decimal::ONE_HUNDRED;
+        let cfg = &self.cfg.breakers;
+        cfg.max_drawdown_pct.threshold >= hundred
+            && cfg.daily_loss_pct.threshold >= hundred
+            && self.state.portfolio.accounts.values().all(|a| {
+                a.cash >= Decimal::ZERO && a.positions.values().all(|p| p.quantity >= Decimal::ZERO)
+            })
+    }
+
     /// The clock alone moved (a live clock's tick with no market data): timers fire — day
     /// change and daily summary, breaker cool-downs, day-order expiry, market open/close.
     pub fn on_clock(&mut self, now: Timestamp, out: &mut Vec<EngineEvent>) {
@@ -583,6 +761,73 @@ impl Engine {
             .is_some_and(|ins| ins.class == AssetClass::Stock)
     }
 
+    /// What the risk manager sees of an entry of slot `i` at `price`, and the ATR it would
+    /// keep for the position.
+    fn entry_ctx(
+        &self,
+        i: usize,
+        side: Side,
+        confidence: u8,
+        bar_time: Timestamp,
+        price: Decimal,
+        atr: Option<f64>,
+    ) -> (RiskCtx, Option<Decimal>) {
+        let now = self.state.now;
+        let slot = &self.slots[i];
+        let (strategy, symbol) = (&slot.strategy, &slot.symbol);
+        let k = key(strategy, symbol.as_str());
+        let entry_atr = atr.and_then(price_from_f64);
+        let plan = slot.exits.plan(side, price, entry_atr);
+        let stop_distance = plan.stop.map(|s| (price - s).abs());
+        let p = &self.state.portfolio;
+        let strategy_equity = p.equity_of(strategy).unwrap_or_default();
+        let cash = p.accounts.get(strategy).map_or(Decimal::ZERO, |a| a.cash);
+        let (step, min_quantity) = self
+            .state
+            .broker
+            .instrument(symbol)
+            .map_or((Decimal::ZERO, Decimal::ZERO), |ins| {
+                (ins.step_size, ins.min_quantity)
+            });
+        let paused = self
+            .state
+            .breakers
+            .get(GLOBAL)
+            .and_then(|b| b.pause_reason().map(|r| format!("global: {r}")))
+            .or_else(|| {
+                self.state
+                    .breakers
+                    .get(strategy)
+                    .and_then(|b| b.pause_reason().map(str::to_string))
+            });
+        let ctx = RiskCtx {
+            now,
+            confidence,
+            long: side == Side::Buy,
+            price,
+            stop_distance,
+            strategy_equity,
+            total_equity: p.total_equity(),
+            buying_power: cash,
+            fee_rate: match self.cfg.broker.fees {
+                crate::broker::Fees::Rate { taker, maker } => taker.max(maker.unwrap_or(taker)),
+                _ => Decimal::ZERO,
+            },
+            symbol_exposure: p.exposure(symbol),
+            has_position: !p.position(strategy, symbol).is_zero(),
+            order_pending: self.entry_pending(strategy, symbol),
+            signal_seen: self.state.last_signal.get(&k) == Some(&bar_time),
+            last_exit: self.state.last_exit.get(&k).copied(),
+            market_open: !self.is_stock(symbol) || self.calendar.is_open(now),
+            open_positions: p.accounts.get(strategy).map_or(0, |a| a.positions.len()),
+            trades_today: self.state.trades_today.get(strategy).copied().unwrap_or(0),
+            paused,
+            step,
+            min_quantity,
+        };
+        (ctx, entry_atr)
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn try_entry(
         &mut self,
@@ -602,57 +847,7 @@ impl Engine {
         );
         let k = key(&strategy, symbol.as_str());
         let price = dec(bar.close());
-        // The mark is only kept current for held or ordered symbols: bring it up to date.
-        self.state.portfolio.mark(&symbol, price);
-        let entry_atr = atr.and_then(price_from_f64);
-        let plan = self.slots[i].exits.plan(side, price, entry_atr);
-        let stop_distance = plan.stop.map(|s| (price - s).abs());
-        let p = &self.state.portfolio;
-        let strategy_equity = p.equity_of(&strategy).unwrap_or_default();
-        let cash = p.accounts.get(&strategy).map_or(Decimal::ZERO, |a| a.cash);
-        let (step, min_quantity) = self
-            .state
-            .broker
-            .instrument(&symbol)
-            .map_or((Decimal::ZERO, Decimal::ZERO), |ins| {
-                (ins.step_size, ins.min_quantity)
-            });
-        let paused = self
-            .state
-            .breakers
-            .get(GLOBAL)
-            .and_then(|b| b.pause_reason().map(|r| format!("global: {r}")))
-            .or_else(|| {
-                self.state
-                    .breakers
-                    .get(&strategy)
-                    .and_then(|b| b.pause_reason().map(str::to_string))
-            });
-        let ctx = RiskCtx {
-            now,
-            confidence,
-            long: side == Side::Buy,
-            price,
-            stop_distance,
-            strategy_equity,
-            total_equity: p.total_equity(),
-            buying_power: cash,
-            fee_rate: match self.cfg.broker.fees {
-                crate::broker::Fees::Rate { taker, maker } => taker.max(maker.unwrap_or(taker)),
-                _ => Decimal::ZERO,
-            },
-            symbol_exposure: p.exposure(&symbol),
-            has_position: !p.position(&strategy, &symbol).is_zero(),
-            order_pending: self.entry_pending(&strategy, &symbol),
-            signal_seen: self.state.last_signal.get(&k) == Some(&bar_time),
-            last_exit: self.state.last_exit.get(&k).copied(),
-            market_open: !self.is_stock(&symbol) || self.calendar.is_open(now),
-            open_positions: p.accounts.get(&strategy).map_or(0, |a| a.positions.len()),
-            trades_today: self.state.trades_today.get(&strategy).copied().unwrap_or(0),
-            paused,
-            step,
-            min_quantity,
-        };
+        let (ctx, entry_atr) = self.entry_ctx(i, side, confidence, bar_time, price, atr);
         match self.slots[i].risk.check_entry(&ctx) {
             Err(r) => {
                 // Report a rejection once per signal and rule, not on every bar a level
@@ -670,6 +865,9 @@ impl Engine {
                 }
             }
             Ok(plan) => {
+                // The mark is only kept current for held or ordered symbols: bring it up to
+                // date (a refused entry leaves it: it values nothing).
+                self.state.portfolio.mark(&symbol, price);
                 self.state.last_rejection.remove(&k);
                 self.state.last_signal.insert(k.clone(), bar_time);
                 let meta = self.state.positions.entry(k).or_default();

@@ -126,8 +126,8 @@ impl RiskManager {
         RiskManager { config }
     }
 
-    /// Checks every rule for an entry and sizes it.
-    pub fn check_entry(&self, c: &RiskCtx) -> Result<EntryPlan, Rejection> {
+    /// The checks before sizing, in order; the first failing one is the rejection.
+    fn gates(&self, c: &RiskCtx) -> Result<(), Rejection> {
         let cfg = &self.config;
         let reject = |rule, detail: String| Err(Rejection { rule, detail });
         if let Some(why) = &c.paused {
@@ -208,8 +208,14 @@ impl RiskManager {
         if c.price <= Decimal::ZERO {
             return reject(RiskRule::NoPrice, "no price to size the order with".into());
         }
+        Ok(())
+    }
 
-        // Sizing, then caps; each cap is a notional in quote currency.
+    /// The entry's notional: the sizing method's, capped by the position-size, risk-per-trade,
+    /// per-asset exposure and buying-power limits; with the caps that bound it, the last one
+    /// binding.
+    fn notional(&self, c: &RiskCtx) -> (Decimal, Vec<RiskRule>, Option<RiskRule>) {
+        let cfg = &self.config;
         let wanted = match cfg.sizing {
             Sizing::FixedNotional { notional } => notional,
             Sizing::PercentOfEquity { percent } => c.strategy_equity * pct(percent),
@@ -219,8 +225,6 @@ impl RiskManager {
                 _ => c.strategy_equity * pct(cfg.max_position_pct),
             },
         };
-        // Each cap is a notional in quote currency; its description is only written when it
-        // ends up rejecting the entry.
         let mut caps: [Option<(RiskRule, Decimal)>; 4] = [
             Some((
                 RiskRule::PositionSize,
@@ -242,6 +246,83 @@ impl RiskManager {
                 (c.buying_power / (Decimal::ONE + c.fee_rate)).max(Decimal::ZERO),
             )),
         ];
+        let mut notional = wanted;
+        let mut capped_by = Vec::new();
+        let mut binding: Option<RiskRule> = None;
+        for (rule, cap) in caps.iter_mut().filter_map(Option::take) {
+            if cap < notional {
+                notional = cap;
+                capped_by.push(rule);
+                binding = Some(rule);
+            }
+        }
+        (notional, capped_by, binding)
+    }
+
+    /// For a fast-forward over bars on which the entry signal repeats while flat, after it was
+    /// refused with `rule` (`c` as for the next bar, its price aside): the lowest price
+    /// above which every later bar's entry is refused with that same rule, as long as the
+    /// state is unchanged, the day and market session are the same, a cooldown has not run
+    /// out (the caller bounds those) and the signal confidence does not matter
+    /// (`NEG_INFINITY`: at any price); `None` when that cannot be told cheaply. Only rules
+    /// that hold by themselves (a pause, open positions, trades today, a cooldown, a closed
+    /// market) and the size limits of a price-independent notional (no stop, not risk-based
+    /// sizing) qualify: with a fixed notional `N`, the size `N / price` shrinks as the price
+    /// rises, so a size below the minimum stays below it above `N / minimum` (with a margin
+    /// of 1e-9 for the conversion to `f64`).
+    pub fn refusal_holds(&self, c: &RiskCtx, rule: RiskRule) -> Option<f64> {
+        let cfg = &self.config;
+        let confidence_free = cfg.min_confidence == 0;
+        match self.gates(c) {
+            Err(r) if r.rule != rule => None,
+            Err(_) => match rule {
+                RiskRule::BreakerPaused => Some(f64::NEG_INFINITY),
+                RiskRule::Cooldown
+                | RiskRule::MarketClosed
+                | RiskRule::MaxOpenPositions
+                | RiskRule::MaxTradesPerDay
+                    if confidence_free =>
+                {
+                    Some(f64::NEG_INFINITY)
+                }
+                _ => None,
+            },
+            Ok(()) => {
+                if !confidence_free
+                    || matches!(cfg.sizing, Sizing::Risk { .. })
+                    || c.stop_distance.is_some()
+                {
+                    return None;
+                }
+                let (notional, _, binding) = self.notional(c);
+                if binding.unwrap_or(RiskRule::PositionSize) != rule {
+                    return None;
+                }
+                if notional <= Decimal::ZERO {
+                    return Some(f64::NEG_INFINITY);
+                }
+                let least = if c.step > Decimal::ZERO {
+                    c.min_quantity.max(c.step)
+                } else {
+                    c.min_quantity
+                };
+                if least <= Decimal::ZERO {
+                    return None;
+                }
+                let bound = ploutos_core::money::to_f64(notional)
+                    / ploutos_core::money::to_f64(least)
+                    * (1.0 + 1e-9);
+                bound.is_finite().then_some(bound)
+            }
+        }
+    }
+
+    /// Checks every rule for an entry and sizes it.
+    pub fn check_entry(&self, c: &RiskCtx) -> Result<EntryPlan, Rejection> {
+        let cfg = &self.config;
+        let reject = |rule, detail: String| Err(Rejection { rule, detail });
+        self.gates(c)?;
+        let (notional, capped_by, binding) = self.notional(c);
         let describe = |rule: RiskRule| match rule {
             RiskRule::PositionSize => format!(
                 "{}% of the strategy's equity {}",
@@ -261,16 +342,6 @@ impl RiskManager {
             ),
             _ => format!("buying power {}", c.buying_power.round_dp(2)),
         };
-        let mut notional = wanted;
-        let mut capped_by = Vec::new();
-        let mut binding: Option<RiskRule> = None;
-        for (rule, cap) in caps.iter_mut().filter_map(Option::take) {
-            if cap < notional {
-                notional = cap;
-                capped_by.push(rule);
-                binding = Some(rule);
-            }
-        }
         let raw = notional / c.price;
         let quantity = if c.step > Decimal::ZERO {
             (raw / c.step).floor() * c.step

@@ -10,6 +10,7 @@ use toml::Table;
 
 use super::registry::{ta_error, Params, StrategyError};
 use super::shared::{SharedIndicators, Source};
+use super::skim::{Pending, Quiet};
 use super::{crossing, fmt_num, SignalSink, Strategy, StrategyCtx};
 use ploutos_core::Symbol;
 
@@ -62,6 +63,8 @@ pub struct Crossover<A> {
     fast: Source<A>,
     slow: Source<A>,
     prev_gap: f64,
+    /// Both averages of the bar a skim stopped on.
+    pending: Option<Pending<(Option<f64>, Option<f64>)>>,
 }
 
 impl<A: Average> Crossover<A> {
@@ -81,6 +84,7 @@ impl<A: Average> Crossover<A> {
             fast: Source::Live(f),
             slow: Source::Live(s),
             prev_gap: f64::NAN,
+            pending: None,
         })
     }
 
@@ -112,10 +116,30 @@ impl<A: Average> Strategy for Crossover<A> {
         self.slow.share(symbol, shared);
     }
 
+    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+        for (n, bar) in bars.iter().enumerate() {
+            let close = bar.close();
+            let mas = (self.fast.next(close), self.slow.next(close));
+            let (Some(fast), Some(slow)) = mas else {
+                continue; // warming up: no signal, prev_gap stays
+            };
+            let gap = fast - slow;
+            if !quiet.allows(crossing(self.prev_gap, gap), close) {
+                self.pending = Some(Pending::new(bar, mas));
+                return n;
+            }
+            self.prev_gap = gap;
+        }
+        bars.len()
+    }
+
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
         let close = bar.close();
-        // Update both before bailing out on warm-up.
-        let (fast, slow) = (self.fast.next(close), self.slow.next(close));
+        // Update both before bailing out on warm-up (unless a skim already did).
+        let (fast, slow) = match self.pending.take().and_then(|p| p.for_bar(bar)) {
+            Some(mas) => mas,
+            None => (self.fast.next(close), self.slow.next(close)),
+        };
         let (fast, slow) = (fast?, slow?);
         let gap = fast - slow;
         let kind = crossing(std::mem::replace(&mut self.prev_gap, gap), gap)?;

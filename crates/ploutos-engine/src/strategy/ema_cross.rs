@@ -24,6 +24,7 @@ use toml::Table;
 
 use super::registry::{ta_error, Constructor, Params, StrategyError};
 use super::shared::{SharedIndicators, Source};
+use super::skim::{Pending, Quiet};
 use super::{fmt_num, SignalSink, Strategy, StrategyCtx};
 use ploutos_core::Symbol;
 
@@ -44,6 +45,18 @@ pub const CONSTRUCTOR: Constructor = Constructor {
 pub struct EmaCross {
     fast: Source<Ema>,
     slow: Source<Ema>,
+    /// Both EMAs of the bar a skim stopped on.
+    pending: Option<Pending<(Option<f64>, Option<f64>)>>,
+}
+
+/// The regime of `fast` against `slow` (None while warming up or when equal).
+#[inline]
+fn regime(fast: Option<f64>, slow: Option<f64>) -> Option<SignalKind> {
+    match (fast, slow) {
+        (Some(f), Some(s)) if f > s => Some(SignalKind::Buy),
+        (Some(f), Some(s)) if f < s => Some(SignalKind::Sell),
+        _ => None,
+    }
 }
 
 impl EmaCross {
@@ -62,6 +75,7 @@ impl EmaCross {
         Ok(EmaCross {
             fast: Source::Live(f),
             slow: Source::Live(s),
+            pending: None,
         })
     }
 }
@@ -89,10 +103,25 @@ impl Strategy for EmaCross {
         self.slow.share(symbol, shared);
     }
 
+    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+        for (n, bar) in bars.iter().enumerate() {
+            let close = bar.close();
+            let emas = (self.fast.next(close), self.slow.next(close));
+            if !quiet.allows(regime(emas.0, emas.1), close) {
+                self.pending = Some(Pending::new(bar, emas));
+                return n;
+            }
+        }
+        bars.len()
+    }
+
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
         let close = bar.close();
-        // Update both before bailing out on warm-up.
-        let (fast, slow) = (self.fast.next(close), self.slow.next(close));
+        // Update both before bailing out on warm-up (unless a skim already did).
+        let (fast, slow) = match self.pending.take().and_then(|p| p.for_bar(bar)) {
+            Some(emas) => emas,
+            None => (self.fast.next(close), self.slow.next(close)),
+        };
         let (fast, slow) = (fast?, slow?);
         let (kind, dir, cmp) = if fast > slow {
             (SignalKind::Buy, "above", '>')

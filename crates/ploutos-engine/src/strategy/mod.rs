@@ -23,6 +23,7 @@ pub mod ma_cross;
 pub mod registry;
 pub mod rsi;
 pub mod shared;
+pub mod skim;
 
 use std::sync::Arc;
 
@@ -63,6 +64,14 @@ pub trait Strategy: Send {
     /// read indicators from `shared` instead of computing them (see [`shared`]), with the
     /// same results. The default ignores it.
     fn share(&mut self, _symbol: &Symbol, _shared: &shared::SharedIndicators) {}
+
+    /// Fast-forward (backtests): passes over the longest prefix of `bars` on which `on_bar`
+    /// would give no signal or one of a kind `quiet` allows, leaving the state those calls
+    /// would have left, and returns its length (see [`skim`] for the contract). The default
+    /// passes over nothing.
+    fn skim(&mut self, _bars: &[Bar], _quiet: skim::Quiet) -> usize {
+        0
+    }
 }
 
 /// What a strategy needs to stamp its signals.
