@@ -219,6 +219,14 @@ impl BreakerSet {
         self.trip(Breaker::Manual, Resume::Manual, now, reason.to_string())
     }
 
+    /// An equity that cannot trip anything (see `Engine::skim`): only the peak follows it,
+    /// as [`BreakerSet::on_equity`] would.
+    pub fn note_peak(&mut self, equity: Decimal) {
+        if equity > self.peak_equity {
+            self.peak_equity = equity;
+        }
+    }
+
     /// New equity reading (after every bar and fill).
     pub fn on_equity(
         &mut self,

@@ -405,6 +405,54 @@ impl Calendar {
     }
 }
 
+/// Days and periods of times that mostly stay on one day as they advance: the division and
+/// the calendar work are only done when a time leaves the day of the one before.
+#[derive(Debug, Clone, Copy)]
+struct DayCache {
+    /// `[start, end)` of the cached day in nanoseconds, its number, and its period's.
+    span: (i64, i64),
+    day: i64,
+    period: Option<(Calendar, i64)>,
+}
+
+impl Default for DayCache {
+    fn default() -> Self {
+        DayCache {
+            span: (i64::MAX, i64::MIN),
+            day: 0,
+            period: None,
+        }
+    }
+}
+
+impl DayCache {
+    const DAY: i64 = SECS_PER_DAY * 1_000_000_000;
+
+    /// The UTC day number of `t` (nanoseconds).
+    fn day(&mut self, t: i64) -> i64 {
+        if !(self.span.0..self.span.1).contains(&t) {
+            self.day = t.div_euclid(Self::DAY);
+            let start = self.day.saturating_mul(Self::DAY);
+            self.span = (start, start.saturating_add(Self::DAY));
+            self.period = None;
+        }
+        self.day
+    }
+
+    /// [`Calendar::start_day`] of `t`.
+    fn period(&mut self, cal: Calendar, t: Timestamp) -> i64 {
+        self.day(t.as_nanos());
+        match self.period {
+            Some((c, p)) if c == cal => p,
+            _ => {
+                let p = cal.start_day(t);
+                self.period = Some((cal, p));
+                p
+            }
+        }
+    }
+}
+
 /// The returns the annualized metrics are computed on, their period's name and how many make a
 /// year (backtesting.py's `annual_trading_days`).
 fn period_returns(
@@ -433,9 +481,10 @@ fn period_returns(
         n => (gaps[n / 2 - 1] as f64 + gaps[n / 2] as f64) / 2.0,
     };
     let freq_days = (median_ns / NANOS_PER_SEC / SECS_PER_DAY as f64).floor() as i64;
+    let mut days = DayCache::default();
     let weekend = times
         .iter()
-        .filter(|&&t| (Timestamp::from_nanos(t).utc_day() + 3).rem_euclid(7) >= 5)
+        .filter(|&&t| (days.day(t) + 3).rem_euclid(7) >= 5)
         .count() as f64
         / times.len() as f64;
     let (cal, per_year) = match freq_days {
@@ -448,8 +497,9 @@ fn period_returns(
     // Last equity of each calendar period, then the change between consecutive periods.
     let mut last: Vec<f64> = Vec::new();
     let mut key = None;
+    let mut days = DayCache::default();
     for (t, e) in input.equity.iter().map(|p| (p.time, p.equity)) {
-        let k = cal.start_day(t);
+        let k = days.period(cal, t);
         if key == Some(k) {
             if let Some(l) = last.last_mut() {
                 *l = e;
@@ -568,8 +618,24 @@ fn groups(input: &MetricsInput, key: impl Fn(&TradeRecord) -> String) -> Vec<Gro
 fn periods(input: &MetricsInput, cal: Calendar) -> Vec<PeriodRow> {
     // Per period: trades closed, their pnl, the last equity seen.
     let mut map: BTreeMap<i64, (usize, f64, Option<f64>)> = BTreeMap::new();
+    // The curve is in time order: one map entry per period (the period of a point is only
+    // worked out when it leaves the day of the one before).
+    let mut last: Option<(i64, f64)> = None; // (period, last equity in it)
+    let mut days = DayCache::default();
     for p in input.equity {
-        map.entry(cal.start_day(p.time)).or_insert((0, 0.0, None)).2 = Some(p.equity);
+        let period = days.period(cal, p.time);
+        match last.as_mut() {
+            Some(l) if l.0 == period => l.1 = p.equity,
+            _ => {
+                if let Some((k, e)) = last {
+                    map.entry(k).or_insert((0, 0.0, None)).2 = Some(e);
+                }
+                last = Some((period, p.equity));
+            }
+        }
+    }
+    if let Some((k, e)) = last {
+        map.entry(k).or_insert((0, 0.0, None)).2 = Some(e);
     }
     for t in input.trades {
         if let Some(exit) = t.exit_time {

@@ -493,8 +493,12 @@ impl Engine {
                 self.slots[i].atr.update(bar.high(), bar.low(), bar.close());
                 if holders {
                     self.state.portfolio.mark(symbol, dec(bar.close()));
-                    self.mark_dirty_holders(symbol);
-                    self.check_equity(out);
+                    if batch {
+                        self.note_peaks(symbol); // what check_equity does when nothing trips
+                    } else {
+                        self.mark_dirty_holders(symbol);
+                        self.check_equity(out);
+                    }
                 }
                 each(bar, &self.state);
             }
@@ -507,6 +511,25 @@ impl Engine {
             self.state.broker.note_bars(symbol, &bars[..taken]);
         }
         taken
+    }
+
+    /// The breaker peaks of the holders of `symbol` and the global one follow their equity.
+    fn note_peaks(&mut self, symbol: &Symbol) {
+        let EngineState {
+            portfolio,
+            breakers,
+            ..
+        } = &mut self.state;
+        for a in portfolio.accounts.values() {
+            if a.positions.contains_key(symbol) {
+                if let Some(b) = breakers.get_mut(&a.strategy) {
+                    b.note_peak(a.cash + a.market_value);
+                }
+            }
+        }
+        if let Some(b) = breakers.get_mut(GLOBAL) {
+            b.note_peak(portfolio.total_equity());
+        }
     }
 
     /// Whether no equity move can trip a breaker now: both equity thresholds at 100% or more
