@@ -131,6 +131,22 @@ impl Collector {
     }
 }
 
+impl Collector {
+    /// [`Collector::record`] of a bar that moved nothing (no event, nothing held in its
+    /// symbol) after some other: the last equity stands.
+    fn record_still(&mut self, symbol: &Symbol, time: Timestamp, close: f64) {
+        if Some(symbol) == self.first_symbol.as_ref() {
+            self.first_close.get_or_insert(close);
+            self.last_close = Some(close);
+        }
+        if let Some(&EquityPoint { time: last, equity }) = self.equity.last() {
+            if last < time {
+                self.equity.push(EquityPoint { time, equity });
+            }
+        }
+    }
+}
+
 /// [`run`] with indicator series shared between runs (see [`crate::strategy::shared`]): the
 /// same result, bit for bit.
 pub fn run_shared<E: Borrow<MarketEvent>>(
@@ -195,9 +211,19 @@ pub fn run_bars(
     while i < bars.len() {
         if fast_forward {
             out.clear();
-            let n = engine.skim(symbol, timeframe, &bars[i..], &mut out, |bar, state| {
-                col.record(symbol, bar.time(), Some(bar.close()), &[], state);
-            });
+            let n = engine.skim(
+                symbol,
+                timeframe,
+                &bars[i..],
+                &mut out,
+                |bar, state, held| {
+                    if held || col.equity.is_empty() {
+                        col.record(symbol, bar.time(), Some(bar.close()), &[], state);
+                    } else {
+                        col.record_still(symbol, bar.time(), bar.close());
+                    }
+                },
+            );
             i += n;
             skimmed += n;
             // A breaker may trip on the last bar taken; nothing else happens in a skim.

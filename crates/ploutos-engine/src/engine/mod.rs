@@ -70,6 +70,8 @@ struct Slot {
     exits: ExitConfig,
     /// Kind of the strategy's last signal (a repeated BUY/SELL is not re-emitted).
     last_kind: Option<SignalKind>,
+    /// [`key`] of strategy and symbol (for the state's maps).
+    key: String,
 }
 
 /// The trading engine.
@@ -189,6 +191,7 @@ impl Engine {
                     risk: RiskManager::new(sc.risk.clone().unwrap_or_else(|| cfg.risk.clone())),
                     exits: exits.clone(),
                     last_kind: None,
+                    key: key(&name, symbol.as_str()),
                 });
             }
         }
@@ -363,7 +366,8 @@ impl Engine {
     /// Fast-forward for backtests: takes bars of `symbol` from the front of `bars` (at
     /// `timeframe`, by strictly increasing open time, each as [`Engine::on_market_event`] would get it) for as
     /// long as nothing can happen on them, and returns how many it took; `each` sees the
-    /// state after each bar taken, where a caller of `on_market_event` would look at it. The
+    /// state after each bar taken, where a caller of `on_market_event` would look at it, and
+    /// whether the symbol is held (else nothing's value moved with the bar). The
     /// caller hands the next bar, if any, to `on_market_event` (see
     /// [`crate::strategy::skim`] for why it must).
     ///
@@ -380,7 +384,7 @@ impl Engine {
         timeframe: Timeframe,
         bars: &[Bar],
         out: &mut Vec<EngineEvent>,
-        mut each: impl FnMut(&Bar, &EngineState),
+        mut each: impl FnMut(&Bar, &EngineState, bool),
     ) -> usize {
         let Some(&[i]) = self.by_symbol.get(symbol).map(Vec::as_slice) else {
             return 0;
@@ -426,8 +430,8 @@ impl Engine {
             // A BUY repeated while flat tries to enter on every bar: quiet where it would be
             // refused again for the same reason (reported once already).
             Some(SignalKind::Buy) if pos.is_zero() => {
-                let k = key(&slot.strategy, symbol.as_str());
-                let refused = self.state.last_rejection.get(&k).and_then(|&rule| {
+                let k = &slot.key;
+                let refused = self.state.last_rejection.get(k).and_then(|&rule| {
                     let first = bars.first()?;
                     let price = price_from_f64(first.close())?;
                     let (ctx, _) = self.entry_ctx(i, Side::Buy, 100, first.time(), price, None);
@@ -443,7 +447,7 @@ impl Engine {
                     }
                     let above = slot.risk.refusal_holds(&ctx, rule)?;
                     if rule == RiskRule::Cooldown {
-                        let exit = self.state.last_exit.get(&k)?;
+                        let exit = self.state.last_exit.get(k)?;
                         bound(after_minutes(*exit, slot.risk.config.cooldown_minutes));
                     }
                     Some(above)
@@ -453,7 +457,8 @@ impl Engine {
             _ => Quiet::NONE,
         };
         // The horizon: bars closing after the clock, on its day, before the next session
-        // boundary and the bound above (`bars` by strictly increasing open time).
+        // boundary and the bound above (`bars` by strictly increasing open time, so the
+        // first bar closing at the limit or later ends it).
         let boundary = if self.trades_stocks {
             match self.calendar.current_or_next_session(now) {
                 Some((open, _)) if open > now => Some(open),
@@ -471,21 +476,22 @@ impl Engine {
         for t in [boundary, before].into_iter().flatten() {
             limit = limit.min(t);
         }
-        // Open times strictly increase, and so do close times: gallop, then bisect (the
-        // horizon is near, the bars many).
-        let before_limit = |b: &Bar| close_time(b, timeframe) < limit;
-        let mut hi = 1;
-        while hi < bars.len() && before_limit(&bars[hi]) {
-            hi *= 2;
-        }
-        let lo = hi / 2;
-        let horizon = lo + bars[lo..hi.min(bars.len())].partition_point(before_limit);
         // A held symbol's equity moves with every bar and goes to the breakers; when they
-        // cannot trip, the strategy may skim the whole horizon at once, else bar by bar.
+        // cannot trip, the strategy may skim stretches of bars at once, else bar by bar.
         let batch = !holders || self.equity_breakers_idle();
+        let stretch = if batch { 256 } else { 1 };
         let mut taken = 0;
-        while taken < horizon {
-            let end = if batch { horizon } else { taken + 1 };
+        loop {
+            // The next stretch, cut at the horizon (found on the bars about to be skimmed:
+            // a skim rarely goes far).
+            let end = (taken + stretch).min(bars.len());
+            let cut = bars[taken..end]
+                .iter()
+                .position(|b| close_time(b, timeframe) >= limit);
+            let end = cut.map_or(end, |k| taken + k);
+            if end == taken {
+                break;
+            }
             let n = self.slots[i].logic.skim(&bars[taken..end], quiet);
             for bar in &bars[taken..taken + n] {
                 self.state.cursor += 1;
@@ -500,10 +506,10 @@ impl Engine {
                         self.check_equity(out);
                     }
                 }
-                each(bar, &self.state);
+                each(bar, &self.state, holders);
             }
             taken += n;
-            if taken < end || !out.is_empty() {
+            if taken < end || cut.is_some() || !out.is_empty() {
                 break;
             }
         }
@@ -797,8 +803,7 @@ impl Engine {
     ) -> (RiskCtx, Option<Decimal>) {
         let now = self.state.now;
         let slot = &self.slots[i];
-        let (strategy, symbol) = (&slot.strategy, &slot.symbol);
-        let k = key(strategy, symbol.as_str());
+        let (strategy, symbol, k) = (&slot.strategy, &slot.symbol, &slot.key);
         let entry_atr = atr.and_then(price_from_f64);
         let plan = slot.exits.plan(side, price, entry_atr);
         let stop_distance = plan.stop.map(|s| (price - s).abs());
@@ -839,8 +844,8 @@ impl Engine {
             symbol_exposure: p.exposure(symbol),
             has_position: !p.position(strategy, symbol).is_zero(),
             order_pending: self.entry_pending(strategy, symbol),
-            signal_seen: self.state.last_signal.get(&k) == Some(&bar_time),
-            last_exit: self.state.last_exit.get(&k).copied(),
+            signal_seen: self.state.last_signal.get(k) == Some(&bar_time),
+            last_exit: self.state.last_exit.get(k).copied(),
             market_open: !self.is_stock(symbol) || self.calendar.is_open(now),
             open_positions: p.accounts.get(strategy).map_or(0, |a| a.positions.len()),
             trades_today: self.state.trades_today.get(strategy).copied().unwrap_or(0),
@@ -868,24 +873,24 @@ impl Engine {
             Arc::clone(&self.slots[i].strategy),
             self.slots[i].symbol.clone(),
         );
-        let k = key(&strategy, symbol.as_str());
+        let k = self.slots[i].key.clone();
         let price = dec(bar.close());
         let (ctx, entry_atr) = self.entry_ctx(i, side, confidence, bar_time, price, atr);
-        match self.slots[i].risk.check_entry(&ctx) {
-            Err(r) => {
+        match self.slots[i].risk.check(&ctx) {
+            Err(rule) => {
                 // Report a rejection once per signal and rule, not on every bar a level
-                // signal repeats.
-                let repeat = !new_signal && self.state.last_rejection.get(&k) == Some(&r.rule);
-                self.state.last_rejection.insert(k, r.rule);
+                // signal repeats (and only then put it in words).
+                let repeat = !new_signal && self.state.last_rejection.get(&k) == Some(&rule);
                 if !repeat {
                     out.push(EngineEvent::RiskRejection {
                         time: now,
                         strategy,
                         symbol,
-                        rule: r.rule,
-                        detail: r.detail,
+                        rule,
+                        detail: self.slots[i].risk.explain(&ctx, rule),
                     });
                 }
+                self.state.last_rejection.insert(k, rule);
             }
             Ok(plan) => {
                 // The mark is only kept current for held or ordered symbols: bring it up to

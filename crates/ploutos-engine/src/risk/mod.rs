@@ -126,89 +126,117 @@ impl RiskManager {
         RiskManager { config }
     }
 
-    /// The checks before sizing, in order; the first failing one is the rejection.
-    fn gates(&self, c: &RiskCtx) -> Result<(), Rejection> {
+    /// The checks before sizing, in order: the first failing one.
+    fn gate(&self, c: &RiskCtx) -> Option<RiskRule> {
         let cfg = &self.config;
-        let reject = |rule, detail: String| Err(Rejection { rule, detail });
-        if let Some(why) = &c.paused {
-            return reject(
-                RiskRule::BreakerPaused,
-                format!("trading is paused ({why})"),
-            );
-        }
-        if c.confidence < cfg.min_confidence {
-            return reject(
-                RiskRule::MinConfidence,
+        let cooling = c
+            .last_exit
+            .is_some_and(|exit| c.now < self.cooldown_end(exit));
+        [
+            (c.paused.is_some(), RiskRule::BreakerPaused),
+            (c.confidence < cfg.min_confidence, RiskRule::MinConfidence),
+            (!c.long && !cfg.allow_short, RiskRule::ShortNotAllowed),
+            (c.has_position, RiskRule::OnePositionPerSymbol),
+            (c.signal_seen, RiskRule::DuplicateSignal),
+            (c.order_pending, RiskRule::OrderPending),
+            (cooling, RiskRule::Cooldown),
+            (!c.market_open, RiskRule::MarketClosed),
+            (
+                c.open_positions >= cfg.max_open_positions,
+                RiskRule::MaxOpenPositions,
+            ),
+            (
+                c.trades_today >= cfg.max_trades_per_day,
+                RiskRule::MaxTradesPerDay,
+            ),
+            (c.price <= Decimal::ZERO, RiskRule::NoPrice),
+        ]
+        .into_iter()
+        .find_map(|(fails, rule)| fails.then_some(rule))
+    }
+
+    /// When the cooldown after an exit at `exit` ends.
+    fn cooldown_end(&self, exit: Timestamp) -> Timestamp {
+        Timestamp::from_nanos(
+            exit.as_nanos()
+                .saturating_add(i64::from(self.config.cooldown_minutes) * 60_000_000_000),
+        )
+    }
+
+    /// What a rejection by `rule` says, with the values that made it.
+    pub fn explain(&self, c: &RiskCtx, rule: RiskRule) -> String {
+        let cfg = &self.config;
+        match rule {
+            RiskRule::BreakerPaused => format!(
+                "trading is paused ({})",
+                c.paused.as_deref().unwrap_or("breaker")
+            ),
+            RiskRule::MinConfidence => format!(
+                "confidence {} is below the minimum {}",
+                c.confidence, cfg.min_confidence
+            ),
+            RiskRule::ShortNotAllowed => "short selling is not enabled (risk.allow_short)".into(),
+            RiskRule::OnePositionPerSymbol => {
+                "the strategy already holds a position in this symbol".into()
+            }
+            RiskRule::DuplicateSignal => "this signal already produced an order".into(),
+            RiskRule::OrderPending => "an order for this symbol is still working".into(),
+            RiskRule::Cooldown => {
+                let exit = c.last_exit.unwrap_or(c.now);
                 format!(
-                    "confidence {} is below the minimum {}",
-                    c.confidence, cfg.min_confidence
-                ),
-            );
-        }
-        if !c.long && !cfg.allow_short {
-            return reject(
-                RiskRule::ShortNotAllowed,
-                "short selling is not enabled (risk.allow_short)".into(),
-            );
-        }
-        if c.has_position {
-            return reject(
-                RiskRule::OnePositionPerSymbol,
-                "the strategy already holds a position in this symbol".into(),
-            );
-        }
-        if c.signal_seen {
-            return reject(
-                RiskRule::DuplicateSignal,
-                "this signal already produced an order".into(),
-            );
-        }
-        if c.order_pending {
-            return reject(
-                RiskRule::OrderPending,
-                "an order for this symbol is still working".into(),
-            );
-        }
-        if let Some(exit) = c.last_exit {
-            let until = exit
-                .as_nanos()
-                .saturating_add(i64::from(cfg.cooldown_minutes) * 60_000_000_000);
-            if c.now.as_nanos() < until {
-                return reject(
-                    RiskRule::Cooldown,
-                    format!(
-                        "cooldown of {} minutes after the exit at {exit} runs until {}",
-                        cfg.cooldown_minutes,
-                        Timestamp::from_nanos(until)
+                    "cooldown of {} minutes after the exit at {exit} runs until {}",
+                    cfg.cooldown_minutes,
+                    self.cooldown_end(exit)
+                )
+            }
+            RiskRule::MarketClosed => "the market is closed".into(),
+            RiskRule::MaxOpenPositions => format!(
+                "{} positions open, the maximum is {}",
+                c.open_positions, cfg.max_open_positions
+            ),
+            RiskRule::MaxTradesPerDay => format!(
+                "{} trades today, the maximum is {}",
+                c.trades_today, cfg.max_trades_per_day
+            ),
+            RiskRule::NoPrice => "no price to size the order with".into(),
+            RiskRule::PositionSize
+            | RiskRule::RiskPerTrade
+            | RiskRule::AssetExposure
+            | RiskRule::BuyingPower => {
+                let (notional, _, binding) = self.notional(c);
+                let raw = if c.price > Decimal::ZERO {
+                    notional / c.price
+                } else {
+                    Decimal::ZERO
+                };
+                let why = match binding {
+                    Some(RiskRule::PositionSize) => format!(
+                        "{}% of the strategy's equity {}",
+                        cfg.max_position_pct,
+                        c.strategy_equity.round_dp(2)
                     ),
-                );
+                    Some(RiskRule::RiskPerTrade) => format!(
+                        "{}% of equity at a stop {} away",
+                        cfg.risk_per_trade_pct,
+                        c.stop_distance.unwrap_or_default().round_dp(8).normalize()
+                    ),
+                    Some(RiskRule::AssetExposure) => format!(
+                        "{}% of total equity {} in one asset, {} already held",
+                        cfg.max_asset_exposure_pct,
+                        c.total_equity.round_dp(2),
+                        c.symbol_exposure.round_dp(2)
+                    ),
+                    Some(_) => format!("buying power {}", c.buying_power.round_dp(2)),
+                    None => "the sizing method".to_string(),
+                };
+                format!(
+                    "the size allowed by {why} is {} at {}, below the minimum quantity {}",
+                    raw.round_dp(8).normalize(),
+                    c.price,
+                    c.min_quantity.max(c.step).normalize()
+                )
             }
         }
-        if !c.market_open {
-            return reject(RiskRule::MarketClosed, "the market is closed".into());
-        }
-        if c.open_positions >= cfg.max_open_positions {
-            return reject(
-                RiskRule::MaxOpenPositions,
-                format!(
-                    "{} positions open, the maximum is {}",
-                    c.open_positions, cfg.max_open_positions
-                ),
-            );
-        }
-        if c.trades_today >= cfg.max_trades_per_day {
-            return reject(
-                RiskRule::MaxTradesPerDay,
-                format!(
-                    "{} trades today, the maximum is {}",
-                    c.trades_today, cfg.max_trades_per_day
-                ),
-            );
-        }
-        if c.price <= Decimal::ZERO {
-            return reject(RiskRule::NoPrice, "no price to size the order with".into());
-        }
-        Ok(())
     }
 
     /// The entry's notional: the sizing method's, capped by the position-size, risk-per-trade,
@@ -273,9 +301,9 @@ impl RiskManager {
     pub fn refusal_holds(&self, c: &RiskCtx, rule: RiskRule) -> Option<f64> {
         let cfg = &self.config;
         let confidence_free = cfg.min_confidence == 0;
-        match self.gates(c) {
-            Err(r) if r.rule != rule => None,
-            Err(_) => match rule {
+        match self.gate(c) {
+            Some(r) if r != rule => None,
+            Some(_) => match rule {
                 RiskRule::BreakerPaused => Some(f64::NEG_INFINITY),
                 RiskRule::Cooldown
                 | RiskRule::MarketClosed
@@ -287,7 +315,7 @@ impl RiskManager {
                 }
                 _ => None,
             },
-            Ok(()) => {
+            None => {
                 if !confidence_free
                     || matches!(cfg.sizing, Sizing::Risk { .. })
                     || c.stop_distance.is_some()
@@ -319,29 +347,19 @@ impl RiskManager {
 
     /// Checks every rule for an entry and sizes it.
     pub fn check_entry(&self, c: &RiskCtx) -> Result<EntryPlan, Rejection> {
-        let cfg = &self.config;
-        let reject = |rule, detail: String| Err(Rejection { rule, detail });
-        self.gates(c)?;
+        self.check(c).map_err(|rule| Rejection {
+            rule,
+            detail: self.explain(c, rule),
+        })
+    }
+
+    /// [`RiskManager::check_entry`] without the words: the rule that rejects the entry
+    /// ([`RiskManager::explain`] says why, when it is to be reported).
+    pub fn check(&self, c: &RiskCtx) -> Result<EntryPlan, RiskRule> {
+        if let Some(rule) = self.gate(c) {
+            return Err(rule);
+        }
         let (notional, capped_by, binding) = self.notional(c);
-        let describe = |rule: RiskRule| match rule {
-            RiskRule::PositionSize => format!(
-                "{}% of the strategy's equity {}",
-                cfg.max_position_pct,
-                c.strategy_equity.round_dp(2)
-            ),
-            RiskRule::RiskPerTrade => format!(
-                "{}% of equity at a stop {} away",
-                cfg.risk_per_trade_pct,
-                c.stop_distance.unwrap_or_default().round_dp(8).normalize()
-            ),
-            RiskRule::AssetExposure => format!(
-                "{}% of total equity {} in one asset, {} already held",
-                cfg.max_asset_exposure_pct,
-                c.total_equity.round_dp(2),
-                c.symbol_exposure.round_dp(2)
-            ),
-            _ => format!("buying power {}", c.buying_power.round_dp(2)),
-        };
         let raw = notional / c.price;
         let quantity = if c.step > Decimal::ZERO {
             (raw / c.step).floor() * c.step
@@ -349,21 +367,10 @@ impl RiskManager {
             raw
         };
         if quantity <= Decimal::ZERO || quantity < c.min_quantity {
-            let (rule, why) = match binding {
-                Some(rule) => (rule, describe(rule)),
-                None => (RiskRule::PositionSize, "the sizing method".to_string()),
-            };
-            return reject(
-                rule,
-                format!(
-                    "the size allowed by {why} is {} at {}, below the minimum quantity {}",
-                    raw.round_dp(8).normalize(),
-                    c.price,
-                    c.min_quantity.max(c.step).normalize()
-                ),
-            );
+            return Err(binding.unwrap_or(RiskRule::PositionSize));
         }
-        let notional = (cfg.sizing == Sizing::AllCash && capped_by.is_empty()).then_some(notional);
+        let sizing_all_cash = self.config.sizing == Sizing::AllCash;
+        let notional = (sizing_all_cash && capped_by.is_empty()).then_some(notional);
         Ok(EntryPlan {
             quantity: quantity.normalize(),
             notional,
