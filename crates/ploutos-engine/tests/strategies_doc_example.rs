@@ -129,6 +129,7 @@ fn the_example_runs() {
         symbol: &symbol,
         strategy: &name,
         repeat_of: None,
+        words: true,
     };
     // SMA3 of 10, 9, 8, 7, 6, 7, 8, 9, 10, 9, 8: 9, 8, 7, 6.67, 7, 8, 9, 9.33, 9.
     // close - SMA: bar 5: 7 - 6.67 > 0 after bar 4: 6 - 7 < 0 -> BUY; bar 9: 9 - 9.33 < 0

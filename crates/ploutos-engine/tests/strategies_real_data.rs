@@ -25,6 +25,7 @@ fn run(kind: &str, bars: &[Bar]) -> (Vec<(usize, Signal)>, usize) {
         symbol: &symbol,
         strategy: &name,
         repeat_of: None,
+        words: true,
     };
     let ctx = StrategyCtx::default();
     let mut out = Vec::new();

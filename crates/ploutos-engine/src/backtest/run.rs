@@ -160,6 +160,7 @@ pub fn run_shared<E: Borrow<MarketEvent>>(
         .peek()
         .map_or(Timestamp::EPOCH, |e| e.borrow().time());
     let mut engine = Engine::with_shared(cfg, start, shared)?;
+    engine.set_words(false); // trades and equity are read, not signals
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let mut col = Collector::new(&engine);
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
@@ -202,6 +203,7 @@ pub fn run_bars(
     };
     let start = bars.first().map_or(Timestamp::EPOCH, |b| event(b).time());
     let mut engine = Engine::with_shared(cfg, start, shared)?;
+    engine.set_words(false); // trades and equity are read, not signals
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let mut col = Collector::new(&engine);
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);

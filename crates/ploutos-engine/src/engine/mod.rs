@@ -98,6 +98,8 @@ pub struct Engine {
     /// Working entry (not reduce-only) orders per strategy and symbol; derived from
     /// `state.open_orders` (rebuilt on restore).
     open_entries: HashMap<(Arc<str>, Symbol), u32>,
+    /// Whether signals and risk rejections are put in words ([`Engine::set_words`]).
+    words: bool,
 }
 
 /// `minutes` after `t`.
@@ -227,6 +229,7 @@ impl Engine {
             follow_ups: Vec::new(),
             dirty: Vec::new(),
             open_entries: HashMap::new(),
+            words: true,
             trades_stocks,
             bar_open: None,
         })
@@ -305,6 +308,7 @@ impl Engine {
                     symbol: &slot.symbol,
                     strategy: &slot.strategy,
                     repeat_of: slot.last_kind,
+                    words: false, // warming up: only the kind is kept
                 };
                 if let Some(sig) = slot.logic.on_bar(&b, &StrategyCtx::default(), &sink) {
                     slot.last_kind = Some(sig.kind);
@@ -748,6 +752,7 @@ impl Engine {
                 symbol: &slot.symbol,
                 strategy: &slot.strategy,
                 repeat_of: slot.last_kind,
+                words: self.words,
             };
             slot.logic.on_bar(bar, &ctx, &sink)
         };
@@ -887,7 +892,11 @@ impl Engine {
                         strategy,
                         symbol,
                         rule,
-                        detail: self.slots[i].risk.explain(&ctx, rule),
+                        detail: if self.words {
+                            self.slots[i].risk.explain(&ctx, rule)
+                        } else {
+                            String::new()
+                        },
                     });
                 }
                 self.state.last_rejection.insert(k, rule);
@@ -1418,6 +1427,13 @@ impl Engine {
                 });
             }
         }
+    }
+
+    /// Whether signals carry their reasons and indicator values and risk rejections their
+    /// detail (the default). Backtests, which read trades and equity, turn the words off:
+    /// the same decisions, less formatting.
+    pub fn set_words(&mut self, on: bool) {
+        self.words = on;
     }
 
     /// The panic button: cancels every open order, closes every position at market, and

@@ -173,6 +173,7 @@ mod tests {
             symbol: &symbol,
             strategy: &name,
             repeat_of: None,
+            words: true,
         };
         let mut s = ConsensusStrategy::new(ConsensusConfig::default()).unwrap();
         let mut d = ConsensusDetector::new(ConsensusConfig::default()).unwrap();

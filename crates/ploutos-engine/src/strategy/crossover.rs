@@ -143,6 +143,9 @@ impl<A: Average> Strategy for Crossover<A> {
         let (fast, slow) = (fast?, slow?);
         let gap = fast - slow;
         let kind = crossing(std::mem::replace(&mut self.prev_gap, gap), gap)?;
+        if !out.words {
+            return Some(out.repeat(bar, kind, 100));
+        }
         let (dir, cmp) = if kind == SignalKind::Buy {
             ("above", '>')
         } else {

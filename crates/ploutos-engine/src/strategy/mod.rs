@@ -84,12 +84,17 @@ pub struct SignalSink<'a> {
     /// indicator values ([`SignalSink::repeat`]): the engine reports a repeated signal once,
     /// so formatting it again on every bar is wasted work.
     pub repeat_of: Option<SignalKind>,
+    /// Whether the signal's reasons and indicator values will be read. When not (backtests
+    /// read the trades, not the signals), a strategy may return bare signals
+    /// ([`SignalSink::repeat`]) and save the formatting.
+    pub words: bool,
 }
 
 impl SignalSink<'_> {
-    /// Whether `kind` repeats the previous signal (see [`SignalSink::repeat_of`]).
+    /// Whether a signal of `kind` may be bare: it repeats the previous signal (see
+    /// [`SignalSink::repeat_of`]) or nobody reads the words (see [`SignalSink::words`]).
     pub fn repeats(&self, kind: SignalKind) -> bool {
-        self.repeat_of == Some(kind)
+        self.repeat_of == Some(kind) || !self.words
     }
 
     /// A bare repeated signal: no reasons, no indicator values (nothing allocated for them).
@@ -190,6 +195,7 @@ pub(crate) mod testutil {
             symbol: &symbol,
             strategy: &name,
             repeat_of: None,
+            words: true,
         };
         let ctx = StrategyCtx::default();
         bars(closes)

@@ -122,6 +122,7 @@ pub(crate) mod testutil {
             symbol: &symbol,
             strategy: &name,
             repeat_of: None,
+            words: true,
         };
         let ctx = StrategyCtx::default();
         let want: Vec<Option<SignalKind>> = bars
