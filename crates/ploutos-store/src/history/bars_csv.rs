@@ -12,6 +12,7 @@ use crate::history::rows::{self, read_rows, Cells, Order};
 use crate::history::sniff::header_text;
 
 /// Where each field of a bar is, and what the columns are called in messages.
+#[derive(Clone)]
 pub(crate) struct Layout {
     pub(crate) format: BarFormat,
     /// time, open, high, low, close, volume.

@@ -42,7 +42,13 @@ pub fn detect_kind_from(reader: impl Read, name: &str) -> Result<FileKind, Histo
         });
     }
     let trades = if is_data_row(&record) {
-        record.len() >= 6 && record.len() <= 7 && record.get(5).and_then(parse_bool).is_some()
+        record.len() >= 6
+            && record.len() <= 7
+            && record
+                .get(5)
+                .map(<[u8]>::trim_ascii)
+                .and_then(parse_bool)
+                .is_some()
     } else {
         let cells: Vec<String> = record.iter().map(normalise).collect();
         find(&cells, columns::PRICE).is_some() && find(&cells, columns::OPEN).is_none()

@@ -10,7 +10,7 @@
 //! a chunk has more rows than lines).
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 
 use ploutos_core::{Bar, Timestamp};
 use rayon::prelude::*;
@@ -19,18 +19,21 @@ use crate::history::bar_file::{BarFormat, BarReadOptions};
 use crate::history::bars_csv::{self, parse_row, Layout};
 use crate::history::error::{HistoryError, Position};
 use crate::history::rows::{check_order, Layout as _};
-use crate::history::sniff::{builder, csv_error, is_data_row, locate, mark, next_record};
+use crate::history::sniff::{builder, csv_error, is_blank, is_data_row, locate, mark, next_record};
 
 /// Files at least this big are read whole and parsed in parallel.
 pub(crate) const THRESHOLD: u64 = 16 * 1024 * 1024;
 
-/// Files bigger than this are streamed by one thread instead: holding the whole text beside
-/// the bars would roughly double the peak memory (a 5M-bar file is ~290 MB of text for
-/// 320 MB of bars), and the memory budget matters more than the load time there.
+/// Files bigger than this are read in blocks instead ([`read_blocks`]): holding the whole text
+/// beside the bars would roughly double the peak memory (a 5M-bar file is ~290 MB of text for
+/// 320 MB of bars).
 pub(crate) const MAX_IN_MEMORY: u64 = 128 * 1024 * 1024;
 
-/// Reads CSV bars from an open file: in parallel when it is at least `threshold` bytes and
-/// at most [`MAX_IN_MEMORY`], otherwise with [`bars_csv::read`].
+/// The text of a big file is read and parsed this much at a time.
+const BLOCK: usize = 16 * 1024 * 1024;
+
+/// Reads CSV bars from an open file: in parallel when it is at least `threshold` bytes (whole
+/// up to [`MAX_IN_MEMORY`], in blocks beyond), otherwise with [`bars_csv::read`].
 pub(crate) fn read_file(
     mut file: File,
     name: &str,
@@ -38,8 +41,12 @@ pub(crate) fn read_file(
     threshold: u64,
 ) -> Result<(BarFormat, Vec<Bar>), HistoryError> {
     let len = file.metadata().map_or(0, |m| m.len());
-    if len < threshold || len > MAX_IN_MEMORY {
+    if len < threshold {
         return bars_csv::read(file, name, options);
+    }
+    if len > MAX_IN_MEMORY {
+        let chunks = 2 * rayon::current_num_threads();
+        return read_blocks(file, name, options, BLOCK, chunks, len);
     }
     let data = read_all(&mut file, len).map_err(|e| HistoryError::io(name, e))?;
     // A few chunks per thread, so that a thread slowed by other work does not hold up the rest.
@@ -82,7 +89,33 @@ pub(crate) fn read(
     if chunks <= 1 || data.contains(&b'"') {
         return bars_csv::read(data, file, options);
     }
-    // The first record, exactly as the sequential reader takes it.
+    let head = head(data, file, options)?;
+    let mut bars = Vec::new();
+    if !body(data, &head, file, options, chunks, &mut bars)? {
+        return bars_csv::read(data, file, options);
+    }
+    if bars.is_empty() {
+        return Err(HistoryError::NoRows {
+            file: file.to_string(),
+        });
+    }
+    Ok((head.layout.format, bars))
+}
+
+/// What the first record of a file settles: the layout (from a header, or from the first row,
+/// which is then the first bar) and where the rest starts.
+struct Head {
+    layout: Layout,
+    delimiter: u8,
+    /// The first bar, when the first record is one, and its time and byte.
+    first: Option<Bar>,
+    previous: Option<(Timestamp, u64)>,
+    /// The byte after the first record.
+    start: usize,
+}
+
+/// The first record, exactly as the sequential reader takes it.
+fn head(data: &[u8], file: &str, options: &BarReadOptions) -> Result<Head, HistoryError> {
     let (mut csv, delimiter) = crate::history::sniff::open_csv_delimited(data, file)?;
     let mut record = csv::ByteRecord::new();
     if !next_record(&mut csv, &mut record, file)? {
@@ -108,8 +141,28 @@ pub(crate) fn read(
     let start = usize::try_from(csv.position().byte())
         .unwrap_or(data.len())
         .min(data.len());
-    drop(csv);
+    Ok(Head {
+        layout,
+        delimiter,
+        first,
+        previous,
+        start,
+    })
+}
 
+/// Appends to `out` the bars of `data` after `head.start` (with `head.first` in front), parsed
+/// in up to `chunks` pieces in parallel; `Ok(false)` when the bytes need the sequential reader
+/// (lone `\r` line ends). Errors are placed at lines of `data`.
+fn body(
+    data: &[u8],
+    head: &Head,
+    file: &str,
+    options: &BarReadOptions,
+    chunks: usize,
+    out: &mut Vec<Bar>,
+) -> Result<bool, HistoryError> {
+    let (layout, delimiter, first, start) = (&head.layout, head.delimiter, head.first, head.start);
+    let mut previous = head.previous;
     let bounds = split(data, start, chunks);
     // Each chunk writes its rows straight into its own stretch of the result, sized by its
     // line count (a row ends with a newline, but the last one may not). Filling the result
@@ -124,13 +177,13 @@ pub(crate) fn read(
     let Some(filler) =
         first.or_else(|| Bar::new(Timestamp::from_nanos(0), 1.0, 1.0, 1.0, 1.0, 0.0).ok())
     else {
-        return bars_csv::read(data, file, options);
+        return Ok(false);
     };
     let skip = usize::from(first.is_some());
     let len = skip + room.iter().sum::<usize>();
-    let mut bars = Vec::with_capacity(len);
-    bars.par_extend(rayon::iter::repeat_n(filler, len));
-    let mut rest = &mut bars[skip..];
+    let base = out.len();
+    out.par_extend(rayon::iter::repeat_n(filler, len));
+    let mut rest = &mut out[base + skip..];
     let mut targets = Vec::with_capacity(room.len());
     for &n in &room {
         let (head, tail) = rest.split_at_mut(n);
@@ -140,11 +193,12 @@ pub(crate) fn read(
     let mut parsed: Vec<Chunk> = bounds
         .par_windows(2)
         .zip(targets)
-        .map(|(w, to)| parse_chunk(data, w[0], w[1], to, &layout, delimiter, options, file))
+        .map(|(w, to)| parse_chunk(data, w[0], w[1], to, layout, delimiter, options, file))
         .collect();
     if parsed.iter().any(|c| c.overflow) {
         // More records than newlines: lone `\r` line ends. Rare; read it the plain way.
-        return bars_csv::read(data, file, options);
+        out.truncate(base);
+        return Ok(false);
     }
 
     let mut kept = skip;
@@ -163,6 +217,7 @@ pub(crate) fn read(
             }
         }
         if let Some(e) = chunk.error.take() {
+            out.truncate(base);
             return Err(e);
         }
         if chunk.last.is_some() {
@@ -170,18 +225,121 @@ pub(crate) fn read(
         }
         // Close the gap left by blank lines in earlier chunks.
         if kept != at {
-            bars.copy_within(at..at + chunk.rows, kept);
+            out.copy_within(base + at..base + at + chunk.rows, base + kept);
         }
         kept += chunk.rows;
         at += n;
     }
-    bars.truncate(kept);
-    if bars.is_empty() {
-        return Err(HistoryError::NoRows {
-            file: file.to_string(),
-        });
+    out.truncate(base + kept);
+    Ok(true)
+}
+
+/// Reads CSV bars from a stream too big to hold as text beside its bars, in blocks of about
+/// `block` bytes (cut after a newline), each parsed in up to `chunks` pieces in parallel: the
+/// text held at any time is one block. The first block's first record settles the layout for
+/// all. A block that needs the sequential reader (a quote, lone `\r` line ends, a line longer
+/// than a block) or holds any error — also a bar not after the previous block's last — sends
+/// the whole stream, from its start, to [`bars_csv::read`], so results and errors (with their
+/// lines) are the sequential reader's.
+pub(crate) fn read_blocks<R: Read + Seek>(
+    mut src: R,
+    file: &str,
+    options: &BarReadOptions,
+    block: usize,
+    chunks: usize,
+    len_hint: u64,
+) -> Result<(BarFormat, Vec<Bar>), HistoryError> {
+    match blocks(&mut src, file, options, block, chunks, len_hint) {
+        Ok(Some(read)) => Ok(read),
+        Ok(None) | Err(_) => {
+            src.seek(SeekFrom::Start(0))
+                .map_err(|e| HistoryError::io(file, e))?;
+            bars_csv::read(src, file, options)
+        }
     }
-    Ok((layout.format, bars))
+}
+
+/// [`read_blocks`] without the fallback: `Ok(None)` or an error (placed in its block, not in
+/// the file) when the sequential reader must decide.
+fn blocks<R: Read>(
+    src: &mut R,
+    file: &str,
+    options: &BarReadOptions,
+    block: usize,
+    chunks: usize,
+    len_hint: u64,
+) -> Result<Option<(BarFormat, Vec<Bar>)>, HistoryError> {
+    let io = |e| HistoryError::io(file, e);
+    let mut text: Vec<u8> = Vec::with_capacity(block + 1);
+    let mut carry: Vec<u8> = Vec::new();
+    let mut head: Option<Head> = None;
+    let mut bars: Vec<Bar> = Vec::new();
+    loop {
+        text.clear();
+        text.append(&mut carry);
+        let mut end = false;
+        while text.len() < block {
+            let want = block - text.len();
+            let got = src
+                .by_ref()
+                .take(want as u64)
+                .read_to_end(&mut text)
+                .map_err(io)?;
+            if got == 0 {
+                end = true;
+                break;
+            }
+        }
+        if !end {
+            let Some(cut) = text.iter().rposition(|&b| b == b'\n') else {
+                return Ok(None); // a line longer than a block
+            };
+            carry.extend_from_slice(&text[cut + 1..]);
+            text.truncate(cut + 1);
+        }
+        if text.contains(&b'"') {
+            return Ok(None);
+        }
+        let before = bars.len();
+        let plain = match &head {
+            None => {
+                // Room for the whole file at this block's bytes per line (5% spare), made
+                // before the first bar: growing a vector this big would free (and the
+                // allocator keep) its smaller copies.
+                let lines = text.iter().filter(|&&b| b == b'\n').count().max(1);
+                let per_line = text.len() as f64 / lines as f64;
+                bars.reserve((len_hint as f64 / per_line * 1.05) as usize);
+                let h = self::head(&text, file, options)?;
+                let plain = body(&text, &h, file, options, chunks, &mut bars)?;
+                head = Some(h);
+                plain
+            }
+            Some(_) if text.iter().all(u8::is_ascii_whitespace) => true,
+            Some(h) => {
+                let rest = Head {
+                    layout: h.layout.clone(),
+                    delimiter: h.delimiter,
+                    first: None,
+                    previous: None,
+                    start: 0,
+                };
+                body(&text, &rest, file, options, chunks, &mut bars)?
+            }
+        };
+        if !plain {
+            return Ok(None);
+        }
+        if before > 0 && bars.len() > before && bars[before].time() <= bars[before - 1].time() {
+            return Ok(None);
+        }
+        if end {
+            break;
+        }
+    }
+    match head {
+        Some(h) if !bars.is_empty() => Ok(Some((h.layout.format, bars))),
+        _ => Ok(None),
+    }
 }
 
 /// Chunk boundaries: `start`, then the byte after the first newline at or after each
@@ -253,7 +411,7 @@ fn parse_chunk(
                 break;
             }
         }
-        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+        if is_blank(&record) {
             continue;
         }
         let here = base + mark(&record).byte();
@@ -323,6 +481,19 @@ mod tests {
         for chunks in [2, 3, 4, 5, 7, 16, 64] {
             let par = show(&read(text.as_bytes(), "x.csv", &opts, chunks));
             assert_eq!(par, seq, "chunks = {chunks}\n{text}");
+        }
+        let len = text.len() as u64;
+        for (block, chunks) in [
+            (40, 2),
+            (64, 3),
+            (100, 2),
+            (257, 4),
+            (1000, 2),
+            (1 << 20, 2),
+        ] {
+            let cursor = std::io::Cursor::new(text.as_bytes());
+            let blocks = show(&read_blocks(cursor, "x.csv", &opts, block, chunks, len));
+            assert_eq!(blocks, seq, "blocks of {block} in {chunks}\n{text}");
         }
         seq
     }
@@ -395,6 +566,30 @@ mod tests {
             .chain((0..30).map(|i| format!("2024-01-01T00:{i:02}:00Z,1,2,0.5,1.5,3\n")))
             .collect();
         assert!(both(&rfc).starts_with("Canonical"));
+    }
+
+    #[test]
+    fn blocks_parse_a_valid_file_in_parallel_and_leave_errors_to_the_sequential_reader() {
+        let opts = BarReadOptions::default();
+        let text = rows(500);
+        let len = text.len() as u64;
+        let mut src = std::io::Cursor::new(text.as_bytes());
+        let (format, bars) = blocks(&mut src, "x.csv", &opts, 300, 2, len)
+            .unwrap()
+            .expect("a plain file is read in blocks");
+        assert_eq!(format, BarFormat::Canonical);
+        assert_eq!(bars.len(), 500);
+        assert!(bars.windows(2).all(|w| w[0].time() < w[1].time()));
+        // A bar out of order across a block boundary, a bad cell, a quote: not in blocks.
+        for bad in [
+            replace_line(&text, 200, "1700000000,10,11,9,10.5,1"),
+            replace_line(&text, 200, "1700011880,10,x,9,10.5,1"),
+            text.replace(",10,11,", ",\"10\",11,"),
+        ] {
+            let mut src = std::io::Cursor::new(bad.as_bytes());
+            let r = blocks(&mut src, "x.csv", &opts, 300, 2, len);
+            assert!(!matches!(r, Ok(Some(_))), "{bad}");
+        }
     }
 
     #[test]

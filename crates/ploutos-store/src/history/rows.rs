@@ -198,7 +198,7 @@ impl<'a> Cells<'a> {
     /// Cell `i`'s bytes (empty past the end).
     #[inline]
     pub(crate) fn cell(&self, i: usize) -> &'a [u8] {
-        self.record.get(i).unwrap_or_default()
+        self.record.get(i).unwrap_or_default().trim_ascii()
     }
 
     /// A [`HistoryError::BadValue`] for cell `i`.

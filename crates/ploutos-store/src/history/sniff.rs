@@ -157,13 +157,14 @@ pub(crate) fn open_csv_delimited<R: Read>(
     Ok((csv, delimiter))
 }
 
-/// The CSV settings every reader uses: no header handling, rows of any length, cells
-/// trimmed, default quoting and line terminators.
+/// The CSV settings every reader uses: no header handling, rows of any length, default
+/// quoting and line terminators. Cells are not trimmed by the CSV reader (that rewrites every
+/// record); whoever reads a cell trims it ([`crate::history::rows::Cells::cell`],
+/// [`strip_bom`], [`is_blank`]).
 pub(crate) fn builder(delimiter: u8) -> csv::ReaderBuilder {
     let mut b = csv::ReaderBuilder::new();
     b.has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
         .delimiter(delimiter)
         .buffer_capacity(SEGMENT);
     b
@@ -198,8 +199,7 @@ pub(crate) fn next_record<R: Read>(
             let at = m.map(|m| locate(reader, m));
             csv_error(e, file, at)
         })?;
-        let blank = record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty);
-        if !more || !blank {
+        if !more || !is_blank(record) {
             return Ok(more);
         }
     }
@@ -214,6 +214,12 @@ pub(crate) fn csv_error(e: csv::Error, file: &str, at: Option<Position>) -> Hist
             message: format!("{other:?}"),
         },
     }
+}
+
+/// Whether a record is a line of nothing but whitespace (skipped everywhere).
+#[inline]
+pub(crate) fn is_blank(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record.get(0).is_some_and(|c| c.trim_ascii().is_empty())
 }
 
 /// Whether the first record is data rather than a header: its first cell reads as a

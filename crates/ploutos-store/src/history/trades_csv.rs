@@ -82,6 +82,7 @@ impl rows::Layout for Layout {
     fn headerless(first: &csv::ByteRecord, file: &str) -> Result<Self, HistoryError> {
         let id_first = first
             .get(0)
+            .map(<[u8]>::trim_ascii)
             .is_some_and(|c| !c.is_empty() && c.iter().all(u8::is_ascii_digit));
         if first.len() < 6 || !id_first {
             return Err(HistoryError::UnknownFormat {
