@@ -10,6 +10,7 @@ pub mod clock;
 mod error;
 mod event;
 pub mod instrument;
+pub mod mem;
 pub mod money;
 pub mod order;
 mod side;

@@ -69,34 +69,9 @@ fn nan_vec(n: usize) -> Vec<f64> {
 /// faults of a 40 MB output from ~10,000 to ~20 — about half the cost of a 5M-bar batch call.
 fn out_vec(n: usize) -> Vec<f64> {
     let v = vec![0.0; n];
-    advise_huge_pages(&v);
+    ploutos_core::mem::advise_huge_pages(&v);
     v
 }
-
-#[cfg(target_os = "linux")]
-fn advise_huge_pages(v: &[f64]) {
-    const HUGE: usize = 2 << 20;
-    let bytes = std::mem::size_of_val(v);
-    if bytes < 2 * HUGE {
-        return;
-    }
-    let start = v.as_ptr() as usize;
-    let first = start.next_multiple_of(HUGE);
-    let end = (start + bytes) / HUGE * HUGE;
-    if end > first {
-        // SAFETY: [first, end) lies inside the allocation backing `v` (first >= start, end <=
-        // start + bytes) and is page aligned, as madvise requires. MADV_HUGEPAGE is advice
-        // only: it changes neither the contents nor the validity of the memory, so no Rust
-        // invariant can be affected; its result (e.g. EINVAL where THP is off) is ignored on
-        // purpose because the buffer works the same either way.
-        unsafe {
-            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(_: &[f64]) {}
 
 fn check_hlc(name: &'static str, high: &[f64], low: &[f64], close: &[f64]) -> Result<(), TaError> {
     check_len(name, "low", low.len(), high.len())?;

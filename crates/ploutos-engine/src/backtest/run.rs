@@ -207,6 +207,7 @@ pub fn run_bars(
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let mut col = Collector::new(&engine);
     col.equity.reserve_exact(bars.len()); // one point per bar
+    ploutos_core::mem::advise_huge_pages(&col.equity);
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
     let mut i = 0;
     let mut reported = 0;

@@ -182,6 +182,10 @@ fn body(
     let skip = usize::from(first.is_some());
     let len = skip + room.iter().sum::<usize>();
     let base = out.len();
+    if base == 0 {
+        out.reserve_exact(len);
+        ploutos_core::mem::advise_huge_pages(out);
+    }
     out.par_extend(rayon::iter::repeat_n(filler, len));
     let mut rest = &mut out[base + skip..];
     let mut targets = Vec::with_capacity(room.len());
@@ -309,6 +313,7 @@ fn blocks<R: Read>(
                 let lines = text.iter().filter(|&&b| b == b'\n').count().max(1);
                 let per_line = text.len() as f64 / lines as f64;
                 bars.reserve((len_hint as f64 / per_line * 1.05) as usize);
+                ploutos_core::mem::advise_huge_pages(&bars);
                 let h = self::head(&text, file, options)?;
                 let plain = body(&text, &h, file, options, chunks, &mut bars)?;
                 head = Some(h);
