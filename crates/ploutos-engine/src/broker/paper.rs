@@ -199,10 +199,11 @@ pub struct PaperBroker {
     closed_index: BTreeMap<ClientOrderId, OrderStatus>,
     last_price: BTreeMap<Symbol, Decimal>,
     last_range: BTreeMap<Symbol, Decimal>,
-    /// The last bar's close and high − low per symbol, as the data gave them; converted to
-    /// decimals only when an estimate needs them (most bars have no order to fill).
+    /// The last bar's close, high and low per symbol, as the data gave them; converted to
+    /// decimals only when an estimate needs them (most bars have no order to fill). Newer
+    /// than `last_price` / `last_range` where both are set (a trade price removes it).
     #[serde(default)]
-    last_bar: BTreeMap<Symbol, [f64; 2]>,
+    last_bar: BTreeMap<Symbol, [f64; 3]>,
     next_seq: u64,
     next_fill: u64,
 }
@@ -326,19 +327,17 @@ impl PaperBroker {
     /// expiries due at its open, fills along its path, expiries due by its close.
     pub fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, close_time: Timestamp) -> Events {
         let mut out = Vec::new();
+        if !decimal_prices(bar) {
+            return out;
+        }
+        self.note_bar(symbol, bar);
+        if !self.works_on(symbol) {
+            return out; // nothing works on this symbol: no path to walk
+        }
         let prices = [bar.open(), bar.high(), bar.low(), bar.close()].map(price_from_f64);
         let [Some(open), Some(high), Some(low), Some(close)] = prices else {
             return out;
         };
-        remember(&mut self.last_price, symbol, close);
-        remember(&mut self.last_range, symbol, high - low);
-        if !self
-            .orders
-            .iter()
-            .any(|w| w.is_open() && &w.req().symbol == symbol)
-        {
-            return out; // nothing works on this symbol: no path to walk
-        }
         self.expire_due(Some(symbol), bar.time(), &mut out);
         let volume = match (self.config.max_volume_share, price_from_f64(bar.volume())) {
             (Some(share), Some(v)) => Some(v * share),
@@ -367,16 +366,19 @@ impl PaperBroker {
     /// What [`PaperBroker::on_bar`] remembers of `bars` (the last price and range) when no
     /// order of `symbol` works: for bars an engine skims.
     pub fn note_bars(&mut self, symbol: &Symbol, bars: &[Bar]) {
-        let last = bars.iter().rev().find_map(|bar| {
-            let prices = [bar.open(), bar.high(), bar.low(), bar.close()].map(price_from_f64);
-            match prices {
-                [Some(_), Some(high), Some(low), Some(close)] => Some((close, high - low)),
-                _ => None,
+        if let Some(bar) = bars.iter().rev().find(|b| decimal_prices(b)) {
+            self.note_bar(symbol, bar);
+        }
+    }
+
+    /// Remembers `bar` as `symbol`'s last (as the data gave it).
+    fn note_bar(&mut self, symbol: &Symbol, bar: &Bar) {
+        let prices = [bar.close(), bar.high(), bar.low()];
+        match self.last_bar.get_mut(symbol) {
+            Some(p) => *p = prices,
+            None => {
+                self.last_bar.insert(symbol.clone(), prices);
             }
-        });
-        if let Some((close, range)) = last {
-            remember(&mut self.last_price, symbol, close);
-            remember(&mut self.last_range, symbol, range);
         }
     }
 
@@ -395,11 +397,20 @@ impl PaperBroker {
             .or_else(|| self.last_price.get(symbol).copied())
     }
 
+    /// The last bar's high − low for `symbol` (in decimals), else the last one recorded.
+    fn last_range_known(&self, symbol: &Symbol) -> Option<Decimal> {
+        self.last_bar
+            .get(symbol)
+            .and_then(|b| Some(price_from_f64(b[1])? - price_from_f64(b[2])?))
+            .or_else(|| self.last_range.get(symbol).copied())
+    }
+
     /// A trade price (live paper mode): records it and, in [`FillMode::LivePaper`], fills
     /// working orders of the symbol it reaches. Also expires day orders due by `now`.
     pub fn on_trade_price(&mut self, symbol: &Symbol, price: Decimal, now: Timestamp) -> Events {
         let mut out = Vec::new();
         self.last_price.insert(symbol.clone(), price);
+        self.last_bar.remove(symbol); // the trade is newer than the last bar
         self.expire_due(Some(symbol), now, &mut out);
         if self.config.mode == FillMode::LivePaper {
             let env = PathEnv {
@@ -480,12 +491,7 @@ impl PaperBroker {
         } else {
             Liquidity::Maker
         };
-        let range = self
-            .last_bar
-            .get(&req.symbol)
-            .and_then(|b| price_from_f64(b[1]))
-            .or_else(|| self.last_range.get(&req.symbol).copied())
-            .unwrap_or_default();
+        let range = self.last_range_known(&req.symbol).unwrap_or_default();
         let slipped = reference.map(|p| {
             if taker {
                 self.config.slippage.apply(p, range, req.side)
@@ -965,13 +971,11 @@ impl PaperBroker {
 /// The end of the trading day that an order working from `t` belongs to: the close of the
 /// current or next NYSE session for stocks, the next 00:00 UTC for crypto.
 /// Updates `map[symbol]` without cloning the key when it is already there.
-fn remember(map: &mut BTreeMap<Symbol, Decimal>, symbol: &Symbol, value: Decimal) {
-    match map.get_mut(symbol) {
-        Some(v) => *v = value,
-        None => {
-            map.insert(symbol.clone(), value);
-        }
-    }
+/// Whether every price of `bar` has a decimal (what a bar needs to be filled against).
+fn decimal_prices(bar: &Bar) -> bool {
+    [bar.open(), bar.high(), bar.low(), bar.close()]
+        .iter()
+        .all(|p| p.is_finite() && p.abs() < 7.9e28)
 }
 
 fn day_end(calendar: &NyseCalendar, inst: &Instrument, t: Timestamp) -> Option<Timestamp> {
