@@ -352,14 +352,25 @@ pub fn run(args: BacktestArgs) -> Result<()> {
 }
 
 pub(crate) fn compute_metrics(run: &backtest::Run) -> ploutos_engine::backtest::metrics::Metrics {
-    ploutos_engine::backtest::metrics::compute(&ploutos_engine::backtest::metrics::MetricsInput {
+    ploutos_engine::backtest::metrics::compute(&metrics_input(run))
+}
+
+/// The single-number metrics of a run (no tables: what the optimizer ranks by).
+pub(crate) fn compute_scalar_metrics(
+    run: &backtest::Run,
+) -> ploutos_engine::backtest::metrics::Metrics {
+    ploutos_engine::backtest::metrics::compute_scalars(&metrics_input(run))
+}
+
+fn metrics_input(run: &backtest::Run) -> ploutos_engine::backtest::metrics::MetricsInput<'_> {
+    ploutos_engine::backtest::metrics::MetricsInput {
         trades: &run.trades,
         equity: &run.equity,
         initial_equity: run.initial_equity,
         first_close: run.first_close,
         last_close: run.last_close,
         bars_per_year: None,
-    })
+    }
 }
 
 fn conventions(args: &BacktestArgs, cfg: &EngineConfig, from_config: bool) -> Vec<String> {

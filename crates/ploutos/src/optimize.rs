@@ -16,7 +16,9 @@ use ploutos_engine::strategy::{ema_cross, ema_trend, ma_cross};
 use ploutos_ta::{Ema, Sma};
 use rayon::prelude::*;
 
-use crate::backtest::{checked_costs, compute_metrics, load_history, parse_range, plain_config};
+use crate::backtest::{
+    checked_costs, compute_scalar_metrics, load_history, parse_range, plain_config,
+};
 use crate::cli::OptimizeArgs;
 
 /// One parameter's values.
@@ -245,7 +247,7 @@ impl Job<'_> {
             a.sim.whole_units,
         );
         let run = history.run(cfg, |_| {}, shared, !a.sim.no_fast_forward)?;
-        let metrics = serde_json::to_value(compute_metrics(&run))?;
+        let metrics = serde_json::to_value(compute_scalar_metrics(&run))?;
         let score = metrics.get(&a.metric).and_then(serde_json::Value::as_f64);
         Ok(Outcome {
             params: params.clone(),

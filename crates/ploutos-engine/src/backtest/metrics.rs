@@ -153,8 +153,9 @@ pub struct PeriodRow {
     pub return_pct: Option<f64>,
 }
 
-/// Computes every metric; see [`Metrics`] and docs/metrics.md.
-pub fn compute(input: &MetricsInput) -> Metrics {
+/// Computes every single-number metric (the tables stay empty: the optimizer ranks by
+/// numbers); see [`Metrics`] and docs/metrics.md.
+pub fn compute_scalars(input: &MetricsInput) -> Metrics {
     let eq: Vec<f64> = input.equity.iter().map(|p| p.equity).collect();
     let times: Vec<i64> = input.equity.iter().map(|p| p.time.as_nanos()).collect();
     let mut m = Metrics {
@@ -233,6 +234,13 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     }
 
     trade_metrics(input.trades, &mut m);
+    m
+}
+
+/// Computes every metric: [`compute_scalars`] and the tables per symbol, strategy and exit
+/// reason, per day, week and month.
+pub fn compute(input: &MetricsInput) -> Metrics {
+    let mut m = compute_scalars(input);
     m.by_symbol = groups(input, |t| t.symbol.as_str().to_string());
     m.by_strategy = groups(input, |t| t.strategy.clone());
     m.by_exit_reason = groups(input, |t| t.exit_reason.clone());
