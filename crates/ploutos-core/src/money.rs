@@ -36,10 +36,34 @@ pub fn price_from_f64(x: f64) -> Option<Decimal> {
         .or_else(|| Decimal::from_scientific(&format!("{x:e}")).ok())
 }
 
-/// `d` as the nearest `f64` (for indicators and display).
+/// `d` as an `f64` (for indicators, metrics and display): exactly what `rust_decimal` gives
+/// (`Decimal::to_f64`), computed with 64-bit integers where the mantissa and the power of ten
+/// fit (the crate divides 128-bit integers, several times slower; equity curves convert one
+/// value per bar).
 pub fn to_f64(d: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
-    d.to_f64().unwrap_or(f64::NAN)
+    let scale = d.scale();
+    let mantissa = d.mantissa().unsigned_abs();
+    if scale == 0 || scale > 19 || mantissa > u128::from(u64::MAX) {
+        return d.to_f64().unwrap_or(f64::NAN);
+    }
+    // The crate's steps (`Decimal::as_f64`) on the same integers, in u64.
+    let m = mantissa as u64;
+    let precision = 10u64.pow(scale);
+    let (integral, frac) = (m / precision, m % precision);
+    let frac = frac as f64 / precision as f64;
+    let integral = integral as f64;
+    let magnitude = if frac == 0.0 {
+        integral
+    } else {
+        let round_to = 10f64.powi(scale as i32);
+        ((integral + frac) * round_to).round() / round_to
+    };
+    if d.is_sign_negative() {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 /// Rounds `value` down to a whole multiple of `step` (Binance-style step/tick filters);
@@ -109,5 +133,36 @@ mod tests {
         assert_eq!(floor_to_step(dec!(0.123456), dec!(0.001)), dec!(0.123));
         assert_eq!(round_to_step(dec!(101.237), dec!(0.05)), dec!(101.25));
         assert_eq!(floor_to_step(dec!(5), Decimal::ZERO), dec!(5));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn to_f64_is_the_crates_conversion_bit_for_bit(
+            lo in proptest::prelude::any::<u64>(),
+            hi in 0u32..u32::MAX,
+            wide in proptest::prelude::any::<bool>(),
+            negative in proptest::prelude::any::<bool>(),
+            scale in 0u32..=28,
+        ) {
+            use rust_decimal::prelude::ToPrimitive;
+            let (lo32, mid32) = (lo as u32, (lo >> 32) as u32);
+            let d = Decimal::from_parts(lo32, mid32, if wide { hi } else { 0 }, negative, scale);
+            let want = d.to_f64().unwrap_or(f64::NAN);
+            proptest::prop_assert_eq!(to_f64(d).to_bits(), want.to_bits(), "{}", d);
+        }
+    }
+
+    #[test]
+    fn to_f64_of_signed_zero_and_small_values() {
+        use rust_decimal::prelude::ToPrimitive;
+        for d in [
+            Decimal::from_parts(0, 0, 0, true, 3),
+            Decimal::new(-5, 1),
+            Decimal::new(123_456_789, 4),
+            Decimal::new(1, 19),
+            Decimal::new(-1, 28),
+        ] {
+            assert_eq!(to_f64(d).to_bits(), d.to_f64().unwrap().to_bits(), "{d}");
+        }
     }
 }

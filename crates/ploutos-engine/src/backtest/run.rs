@@ -132,6 +132,20 @@ impl Collector {
 }
 
 impl Collector {
+    /// [`Collector::record`] of a bar of a held symbol that caused no event, with the total
+    /// equity after it.
+    fn record_value(&mut self, symbol: &Symbol, time: Timestamp, close: f64, total: Decimal) {
+        if Some(symbol) == self.first_symbol.as_ref() {
+            self.first_close.get_or_insert(close);
+            self.last_close = Some(close);
+        }
+        let equity = to_f64(total);
+        match self.equity.last_mut() {
+            Some(last) if last.time >= time => last.equity = equity,
+            _ => self.equity.push(EquityPoint { time, equity }),
+        }
+    }
+
     /// [`Collector::record`] of a bar that moved nothing (no event, nothing held in its
     /// symbol) after some other: the last equity stands.
     fn record_still(&mut self, symbol: &Symbol, time: Timestamp, close: f64) {
@@ -220,12 +234,12 @@ pub fn run_bars(
                 timeframe,
                 &bars[i..],
                 &mut out,
-                |bar, state, held| {
-                    if held || col.equity.is_empty() {
-                        col.record(symbol, bar.time(), Some(bar.close()), &[], state);
-                    } else {
-                        col.record_still(symbol, bar.time(), bar.close());
+                |bar, state, total| match total {
+                    Some(total) => col.record_value(symbol, bar.time(), bar.close(), total),
+                    None if col.equity.is_empty() => {
+                        col.record(symbol, bar.time(), Some(bar.close()), &[], state)
                     }
+                    None => col.record_still(symbol, bar.time(), bar.close()),
                 },
             );
             i += n;

@@ -371,7 +371,7 @@ impl Engine {
     /// `timeframe`, by strictly increasing open time, each as [`Engine::on_market_event`] would get it) for as
     /// long as nothing can happen on them, and returns how many it took; `each` sees the
     /// state after each bar taken, where a caller of `on_market_event` would look at it, and
-    /// whether the symbol is held (else nothing's value moved with the bar). The
+    /// the total equity when the symbol is held (else nothing's value moved with the bar). The
     /// caller hands the next bar, if any, to `on_market_event` (see
     /// [`crate::strategy::skim`] for why it must).
     ///
@@ -388,7 +388,7 @@ impl Engine {
         timeframe: Timeframe,
         bars: &[Bar],
         out: &mut Vec<EngineEvent>,
-        mut each: impl FnMut(&Bar, &EngineState, bool),
+        mut each: impl FnMut(&Bar, &EngineState, Option<Decimal>),
     ) -> usize {
         let Some(&[i]) = self.by_symbol.get(symbol).map(Vec::as_slice) else {
             return 0;
@@ -501,16 +501,17 @@ impl Engine {
                 self.state.cursor += 1;
                 self.state.now = close_time(bar, timeframe);
                 self.slots[i].atr.update(bar.high(), bar.low(), bar.close());
-                if holders {
+                let total = holders.then(|| {
                     self.state.portfolio.mark(symbol, dec(bar.close()));
                     if batch {
-                        self.note_peaks(symbol); // what check_equity does when nothing trips
+                        self.note_peaks(symbol) // what check_equity does when nothing trips
                     } else {
                         self.mark_dirty_holders(symbol);
                         self.check_equity(out);
+                        self.state.portfolio.total_equity()
                     }
-                }
-                each(bar, &self.state, holders);
+                });
+                each(bar, &self.state, total);
             }
             taken += n;
             if taken < end || cut.is_some() || !out.is_empty() {
@@ -523,8 +524,9 @@ impl Engine {
         taken
     }
 
-    /// The breaker peaks of the holders of `symbol` and the global one follow their equity.
-    fn note_peaks(&mut self, symbol: &Symbol) {
+    /// The breaker peaks of the holders of `symbol` and the global one follow their equity;
+    /// returns the total equity.
+    fn note_peaks(&mut self, symbol: &Symbol) -> Decimal {
         let EngineState {
             portfolio,
             breakers,
@@ -537,9 +539,11 @@ impl Engine {
                 }
             }
         }
+        let total = portfolio.total_equity();
         if let Some(b) = breakers.get_mut(GLOBAL) {
-            b.note_peak(portfolio.total_equity());
+            b.note_peak(total);
         }
+        total
     }
 
     /// Whether no equity move can trip a breaker now: both equity thresholds at 100% or more
