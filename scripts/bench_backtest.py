@@ -98,7 +98,8 @@ def ploutos_optimize(path, bars, fast, slow):
     extra = max(wall - search, 0.0)  # process start + load + output, paid once
     return {"grid": f"fast={fast} slow={slow}", "sets": sets, "bars": nbars, "search": search,
             "whole": wall, "mb": mb, "rate": rate, "extrap": 1000 * 1_000_000 / rate + extra,
-            "cmd": " ".join(c if re.fullmatch(r"[\w/.=,:-]+", c) else f"'{c}'" for c in cmd)}
+            "cmd": " ".join(c if re.fullmatch(r"[\w/.=,:-]+", c) else f"'{c}'"
+                            for c in [os.path.relpath(cmd[0], ROOT), *cmd[1:]])}
 
 
 def peer(py, tool, bars, path, repeat):
