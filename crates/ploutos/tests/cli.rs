@@ -360,6 +360,16 @@ fn backtest_works_on_every_bundled_bar_file_and_is_deterministic() {
             a.stdout, b.stdout,
             "{stem}: same input, same output, bit for bit"
         );
+        // The fast-forward over quiet bars changes nothing.
+        let c = ploutos(&[
+            "backtest",
+            "--data",
+            &data,
+            "--json",
+            "-",
+            "--no-fast-forward",
+        ]);
+        assert_eq!(a.stdout, c.stdout, "{stem}: with and without fast-forward");
         let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
         for k in ["config", "conventions", "metrics", "trades", "equity"] {
             assert!(!v[k].is_null(), "{stem}: {k}");
@@ -540,7 +550,7 @@ fn optimize_works_on_every_bundled_bar_file() {
 }
 
 #[test]
-fn shared_indicators_change_no_optimizer_result() {
+fn shared_indicators_and_fast_forward_change_no_optimizer_result() {
     // The crossover kinds read their averages from series computed once per period; on the
     // data's own bars (and on 1-day bars aggregated from them, where the shared series do
     // not apply and every run computes live) the results equal runs that compute everything.
@@ -556,8 +566,8 @@ fn shared_indicators_change_no_optimizer_result() {
         ),
     ] {
         let mut csvs = Vec::new();
-        for share in [true, false] {
-            let out = dir.path().join(format!("{kind}-{share}.csv"));
+        for (share, fast) in [(true, true), (false, true), (true, false)] {
+            let out = dir.path().join(format!("{kind}-{share}-{fast}.csv"));
             let mut args = vec![
                 "optimize",
                 "--data",
@@ -577,6 +587,9 @@ fn shared_indicators_change_no_optimizer_result() {
             if !share {
                 args.push("--no-share");
             }
+            if !fast {
+                args.push("--no-fast-forward");
+            }
             let o = ploutos(&args);
             assert!(o.status.success(), "{kind}: {}", stderr(&o));
             csvs.push(std::fs::read_to_string(&out).unwrap());
@@ -585,6 +598,10 @@ fn shared_indicators_change_no_optimizer_result() {
         assert_eq!(
             csvs[0], csvs[1],
             "{kind} {timeframe:?}: shared vs computed per run"
+        );
+        assert_eq!(
+            csvs[0], csvs[2],
+            "{kind} {timeframe:?}: with and without fast-forward"
         );
     }
 }
