@@ -100,6 +100,8 @@ pub struct Engine {
     open_entries: HashMap<(Arc<str>, Symbol), u32>,
     /// Whether signals and risk rejections are put in words ([`Engine::set_words`]).
     words: bool,
+    /// The global breaker scope's name, shared (not allocated per event).
+    global: Arc<str>,
 }
 
 /// `minutes` after `t`.
@@ -230,6 +232,7 @@ impl Engine {
             dirty: Vec::new(),
             open_entries: HashMap::new(),
             words: true,
+            global: Arc::from(GLOBAL),
             trades_stocks,
             bar_open: None,
         })
@@ -932,7 +935,7 @@ impl Engine {
                     .trades_today
                     .entry(Arc::clone(&strategy))
                     .or_insert(0) += 1;
-                for scope in [Arc::clone(&strategy), Arc::from(GLOBAL)] {
+                for scope in [Arc::clone(&strategy), Arc::clone(&self.global)] {
                     let cfg = &self.cfg.breakers;
                     if let Some(change) = self
                         .state
@@ -1225,7 +1228,7 @@ impl Engine {
                 exit_reason: Arc::clone(&req.reason),
             });
             self.state.last_exit.insert(k.clone(), fill.time.max(now));
-            for scope in [Arc::clone(&req.strategy), Arc::from(GLOBAL)] {
+            for scope in [Arc::clone(&req.strategy), Arc::clone(&self.global)] {
                 let cfg = &self.cfg.breakers;
                 if let Some(change) = self
                     .state
@@ -1412,7 +1415,7 @@ impl Engine {
         let now = self.state.now;
         let cfg = &self.cfg.breakers;
         let p = &self.state.portfolio;
-        let global: Arc<str> = Arc::from(GLOBAL);
+        let global = Arc::clone(&self.global);
         self.dirty.push(global);
         for scope in self.dirty.drain(..) {
             let Some(b) = self.state.breakers.get_mut(&scope) else {
