@@ -21,6 +21,7 @@ use ploutos_ta::{BollingerBands, BollingerOutput};
 use toml::Table;
 
 use super::registry::{show_f64, ta_error, Constructor, Params, StrategyError};
+use super::skim::{Pending, Quiet};
 use super::{fmt_num, SignalSink, Strategy, StrategyCtx};
 
 /// The kind name.
@@ -42,6 +43,8 @@ pub struct BollingerReversion {
     /// Previous close and bands (NaN until the first bands).
     prev_close: f64,
     prev: BollingerOutput,
+    /// The bands of the bar a skim stopped on.
+    pending: Option<Pending<BollingerOutput>>,
 }
 
 impl BollingerReversion {
@@ -60,6 +63,7 @@ impl BollingerReversion {
         Ok(BollingerReversion {
             bands,
             prev_close: f64::NAN,
+            pending: None,
             prev: BollingerOutput {
                 upper: f64::NAN,
                 middle: f64::NAN,
@@ -78,6 +82,23 @@ pub fn from_params(params: &Table) -> Result<Box<dyn Strategy>, StrategyError> {
     Ok(Box::new(BollingerReversion::new(period, stddev)?))
 }
 
+/// BUY when the previous close was below the previous lower band and this one is back at or
+/// above the lower band, SELL likewise at the upper band, else none.
+fn crossed(
+    prev_close: f64,
+    prev: &BollingerOutput,
+    close: f64,
+    b: &BollingerOutput,
+) -> Option<SignalKind> {
+    if prev_close < prev.lower && close >= b.lower {
+        Some(SignalKind::Buy)
+    } else if prev_close > prev.upper && close <= b.upper {
+        Some(SignalKind::Sell)
+    } else {
+        None
+    }
+}
+
 impl Strategy for BollingerReversion {
     fn kind(&self) -> &'static str {
         KIND
@@ -87,12 +108,35 @@ impl Strategy for BollingerReversion {
         self.bands.lookback() + 2
     }
 
+    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+        for (n, bar) in bars.iter().enumerate() {
+            let close = bar.close();
+            let Some(b) = self.bands.update(close) else {
+                continue; // warming up: no signal, nothing remembered
+            };
+            if !quiet.allows(crossed(self.prev_close, &self.prev, close, &b), close) {
+                self.pending = Some(Pending::new(bar, b));
+                return n;
+            }
+            self.prev_close = close;
+            self.prev = b;
+        }
+        bars.len()
+    }
+
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
         let close = bar.close();
-        let b = self.bands.update(close)?;
+        let b = match self.pending.take().and_then(|p| p.for_bar(bar)) {
+            Some(b) => b,
+            None => self.bands.update(close)?,
+        };
         let prev_close = std::mem::replace(&mut self.prev_close, close);
         let prev = std::mem::replace(&mut self.prev, b);
-        let (kind, reason) = if prev_close < prev.lower && close >= b.lower {
+        let kind = crossed(prev_close, &prev, close, &b)?;
+        if !out.words {
+            return Some(out.repeat(bar, kind, 100));
+        }
+        let (kind, reason) = if kind == SignalKind::Buy {
             let r = format!(
                 "close {} crossed back above the lower band {} (previous close {} was below {})",
                 fmt_num(close),
@@ -101,7 +145,7 @@ impl Strategy for BollingerReversion {
                 fmt_num(prev.lower)
             );
             (SignalKind::Buy, r)
-        } else if prev_close > prev.upper && close <= b.upper {
+        } else {
             let r = format!(
                 "close {} crossed back below the upper band {} (previous close {} was above {})",
                 fmt_num(close),
@@ -110,8 +154,6 @@ impl Strategy for BollingerReversion {
                 fmt_num(prev.upper)
             );
             (SignalKind::Sell, r)
-        } else {
-            return None;
         };
         let mut values = IndicatorValues::with_capacity(3);
         values.push("bb_upper", b.upper);

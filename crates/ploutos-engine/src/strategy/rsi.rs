@@ -23,6 +23,7 @@ use ploutos_ta::Rsi;
 use toml::Table;
 
 use super::registry::{show_f64, ta_error, Constructor, Params, StrategyError};
+use super::skim::{Pending, Quiet};
 use super::{fmt_num, SignalSink, Strategy, StrategyCtx};
 
 /// The kind name.
@@ -44,6 +45,8 @@ pub struct RsiReversion {
     rsi: Rsi,
     oversold: f64,
     overbought: f64,
+    /// The RSI of the bar a skim stopped on.
+    pending: Option<Pending<Option<f64>>>,
 }
 
 impl RsiReversion {
@@ -77,6 +80,7 @@ impl RsiReversion {
             rsi,
             oversold,
             overbought,
+            pending: None,
         })
     }
 }
@@ -100,6 +104,22 @@ pub(crate) fn percent(x: f64) -> u8 {
     }
 }
 
+impl RsiReversion {
+    /// The signal an RSI value gives (after the update that produced it): BUY below
+    /// oversold, SELL above overbought, none between or while the closes have not moved.
+    fn zone(&self, rsi: f64) -> Option<SignalKind> {
+        if self.rsi.is_flat() {
+            None
+        } else if rsi < self.oversold {
+            Some(SignalKind::Buy)
+        } else if rsi > self.overbought {
+            Some(SignalKind::Sell)
+        } else {
+            None
+        }
+    }
+}
+
 impl Strategy for RsiReversion {
     fn kind(&self) -> &'static str {
         KIND
@@ -109,8 +129,22 @@ impl Strategy for RsiReversion {
         self.rsi.lookback() + 1
     }
 
+    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+        for (n, bar) in bars.iter().enumerate() {
+            let rsi = self.rsi.update(bar.close());
+            if !quiet.allows(rsi.and_then(|r| self.zone(r)), bar.close()) {
+                self.pending = Some(Pending::new(bar, rsi));
+                return n;
+            }
+        }
+        bars.len()
+    }
+
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
-        let rsi = self.rsi.update(bar.close())?;
+        let rsi = match self.pending.take().and_then(|p| p.for_bar(bar)) {
+            Some(rsi) => rsi,
+            None => self.rsi.update(bar.close()),
+        }?;
         if self.rsi.is_flat() {
             return None;
         }

@@ -203,12 +203,36 @@ mod tests {
     #[test]
     fn a_strategy_without_skim_passes_over_nothing() {
         let closes = walk(7, 300);
-        let mut a = registry::build("rsi", &toml::Table::new()).unwrap();
-        let mut b = registry::build("rsi", &toml::Table::new()).unwrap();
+        let mut a = registry::build("consensus", &toml::Table::new()).unwrap();
+        let mut b = registry::build("consensus", &toml::Table::new()).unwrap();
         assert_eq!(
             same_as_bar_by_bar(&mut *a, &mut *b, &closes, Quiet::only(SignalKind::Buy), 50),
             0
         );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn rsi_and_bollinger_skim_as_they_decide_bar_by_bar(
+            seed in any::<u64>(),
+            period in 2i64..30,
+            quiet in 0usize..5,
+            chunk in 1usize..400,
+        ) {
+            let closes = walk(seed, 1500);
+            let quiet = [Quiet::NONE, Quiet::only(SignalKind::Buy), Quiet::only(SignalKind::Sell),
+                Quiet { buy_above: f64::NEG_INFINITY, sell: true, hold: true },
+                Quiet::buy_above(100.0)][quiet];
+            for kind in ["rsi", "bollinger"] {
+                let mut params = toml::Table::new();
+                params.insert("period".into(), period.into());
+                let mut a = registry::build(kind, &params).unwrap();
+                let mut b = registry::build(kind, &params).unwrap();
+                let skimmed = same_as_bar_by_bar(&mut *a, &mut *b, &closes, quiet, chunk);
+                prop_assert!(skimmed as i64 >= period - 1, "{kind}");
+            }
+        }
     }
 
     proptest! {
