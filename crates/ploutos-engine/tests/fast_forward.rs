@@ -124,6 +124,7 @@ fn plain_all_cash_crossovers_skim_most_bars_and_change_nothing() {
             ("ma-cross", "fast = 10\nslow = 40"),
             ("rsi", "period = 14"),
             ("bollinger", "period = 20"),
+            ("consensus", "min_confidence = 0"),
         ] {
             let cfg = config(strategy(kind, params, ""), stock, true);
             let share = check(file, tf, &cfg, None);
@@ -161,10 +162,8 @@ fn exits_breakers_time_exits_and_stocks_change_nothing() {
 }
 
 #[test]
-fn strategies_without_skim_and_shared_indicators_change_nothing() {
+fn shared_indicators_change_nothing() {
     for &(file, tf, stock) in FILES.iter().take(4) {
-        let cfg = config(strategy("consensus", "", ""), stock, true);
-        assert_eq!(check(file, tf, &cfg, None), 0.0, "consensus has no skim");
         // Averages read from a shared cache while skimming.
         let closes: Vec<f64> = common::bars(file).iter().map(|b| b.close()).collect();
         let mut shared = SharedIndicators::new();

@@ -16,8 +16,9 @@ use ploutos_core::{Bar, Signal, SignalKind};
 use toml::{Table, Value};
 
 use super::registry::{show_value, Constructor, StrategyError};
+use super::skim::{Pending, Quiet};
 use super::{SignalSink, Strategy, StrategyCtx};
-use crate::consensus::{ConsensusConfig, ConsensusDetector};
+use crate::consensus::{ConsensusConfig, ConsensusDetector, Verdict};
 
 /// The kind name.
 pub const KIND: &str = "consensus";
@@ -34,6 +35,8 @@ pub const CONSTRUCTOR: Constructor = Constructor {
 #[derive(Debug, Clone)]
 pub struct ConsensusStrategy {
     detector: ConsensusDetector,
+    /// The verdict on the bar a skim stopped on.
+    pending: Option<Pending<Verdict>>,
 }
 
 impl ConsensusStrategy {
@@ -45,7 +48,10 @@ impl ConsensusStrategy {
             value: e.value,
             reason: e.reason.to_owned(),
         })?;
-        Ok(ConsensusStrategy { detector })
+        Ok(ConsensusStrategy {
+            detector,
+            pending: None,
+        })
     }
 
     /// The detector (configuration, bars seen).
@@ -147,10 +153,30 @@ impl Strategy for ConsensusStrategy {
         self.detector.warmup_bars()
     }
 
+    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+        for (n, bar) in bars.iter().enumerate() {
+            let verdict = self.detector.on_bar(bar);
+            let kind = (verdict.kind != SignalKind::Hold).then_some(verdict.kind);
+            if !quiet.allows(kind, bar.close()) {
+                self.pending = Some(Pending::new(bar, verdict));
+                return n;
+            }
+        }
+        bars.len()
+    }
+
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
-        let verdict = self.detector.on_bar(bar);
+        let verdict = match self.pending.take().and_then(|p| p.for_bar(bar)) {
+            Some(verdict) => verdict,
+            None => self.detector.on_bar(bar),
+        };
         if verdict.kind == SignalKind::Hold {
             None
+        } else if !out.words {
+            let mut bare = out.repeat(bar, verdict.kind, verdict.confidence);
+            bare.buy_votes = verdict.buy_votes;
+            bare.sell_votes = verdict.sell_votes;
+            Some(bare)
         } else {
             Some(verdict.to_signal(out.symbol, out.strategy))
         }

@@ -200,13 +200,33 @@ mod tests {
         assert!(!q.allows(Some(SignalKind::Sell), 100.5));
     }
 
+    /// A strategy that keeps `Strategy::skim`'s default.
+    struct Plain(Box<dyn crate::strategy::Strategy>);
+
+    impl crate::strategy::Strategy for Plain {
+        fn kind(&self) -> &'static str {
+            self.0.kind()
+        }
+        fn warmup(&self) -> usize {
+            self.0.warmup()
+        }
+        fn on_bar(
+            &mut self,
+            bar: &Bar,
+            ctx: &crate::strategy::StrategyCtx,
+            out: &crate::strategy::SignalSink<'_>,
+        ) -> Option<ploutos_core::Signal> {
+            self.0.on_bar(bar, ctx, out)
+        }
+    }
+
     #[test]
     fn a_strategy_without_skim_passes_over_nothing() {
         let closes = walk(7, 300);
-        let mut a = registry::build("consensus", &toml::Table::new()).unwrap();
-        let mut b = registry::build("consensus", &toml::Table::new()).unwrap();
+        let plain = || Plain(registry::build("rsi", &toml::Table::new()).unwrap());
+        let (mut a, mut b) = (plain(), plain());
         assert_eq!(
-            same_as_bar_by_bar(&mut *a, &mut *b, &closes, Quiet::only(SignalKind::Buy), 50),
+            same_as_bar_by_bar(&mut a, &mut b, &closes, Quiet::only(SignalKind::Buy), 50),
             0
         );
     }
@@ -214,7 +234,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
         #[test]
-        fn rsi_and_bollinger_skim_as_they_decide_bar_by_bar(
+        fn rsi_bollinger_and_consensus_skim_as_they_decide_bar_by_bar(
             seed in any::<u64>(),
             period in 2i64..30,
             quiet in 0usize..5,
@@ -232,6 +252,10 @@ mod tests {
                 let skimmed = same_as_bar_by_bar(&mut *a, &mut *b, &closes, quiet, chunk);
                 prop_assert!(skimmed as i64 >= period - 1, "{kind}");
             }
+            let mut a = registry::build("consensus", &toml::Table::new()).unwrap();
+            let mut b = registry::build("consensus", &toml::Table::new()).unwrap();
+            let skimmed = same_as_bar_by_bar(&mut *a, &mut *b, &closes, quiet, chunk);
+            prop_assert!(skimmed > 0, "consensus");
         }
     }
 
