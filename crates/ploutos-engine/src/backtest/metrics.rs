@@ -156,21 +156,23 @@ pub struct PeriodRow {
 /// Computes every single-number metric (the tables stay empty: the optimizer ranks by
 /// numbers); see [`Metrics`] and docs/metrics.md.
 pub fn compute_scalars(input: &MetricsInput) -> Metrics {
-    let eq: Vec<f64> = input.equity.iter().map(|p| p.equity).collect();
-    let times: Vec<i64> = input.equity.iter().map(|p| p.time.as_nanos()).collect();
+    let points = input.equity;
     let mut m = Metrics {
         start: input.equity.first().map(|p| p.time),
         end: input.equity.last().map(|p| p.time),
         ..Metrics::default()
     };
-    let duration_ns = match (times.first(), times.last()) {
-        (Some(a), Some(b)) => b - a,
+    let duration_ns = match (points.first(), points.last()) {
+        (Some(a), Some(b)) => b.time.as_nanos() - a.time.as_nanos(),
         _ => 0,
     };
     m.duration_s = duration_ns as f64 / NANOS_PER_SEC;
-    m.exposure_time_pct = exposure_pct(input.trades, &times);
-    m.equity_final = eq.last().copied().unwrap_or(input.initial_equity);
-    m.equity_peak = eq.iter().copied().fold(m.equity_final, f64::max);
+    m.exposure_time_pct = exposure_pct(input.trades, points);
+    m.equity_final = points.last().map_or(input.initial_equity, |p| p.equity);
+    m.equity_peak = points
+        .iter()
+        .map(|p| p.equity)
+        .fold(m.equity_final, f64::max);
     if input.initial_equity != 0.0 {
         m.return_pct =
             finite((m.equity_final - input.initial_equity) / input.initial_equity * 100.0);
@@ -192,10 +194,10 @@ pub fn compute_scalars(input: &MetricsInput) -> Metrics {
     }
 
     // Annualized return, volatility, Sharpe, Sortino.
-    let (period, per_year, returns) = period_returns(input, &times, &eq);
+    let (period, per_year, returns) = period_returns(input);
     m.return_period = period.to_string();
     m.periods_per_year = per_year;
-    let drawdowns = drawdown(&times, &eq);
+    let drawdowns = drawdown(points);
     // `0.0`, not `-0.0`, without a drawdown.
     m.max_drawdown_pct = if drawdowns.max > 0.0 {
         -drawdowns.max * 100.0
@@ -285,16 +287,16 @@ fn geometric_mean(returns: &[f64]) -> Option<f64> {
 }
 
 /// Share of the equity points inside some trade's `[entry, exit]` (open trades: to the end).
-fn exposure_pct(trades: &[TradeRecord], times: &[i64]) -> f64 {
-    if times.is_empty() {
+fn exposure_pct(trades: &[TradeRecord], points: &[EquityPoint]) -> f64 {
+    if points.is_empty() {
         return 0.0;
     }
-    let mut diff = vec![0i64; times.len() + 1];
+    let mut diff = vec![0i64; points.len() + 1];
     for t in trades {
-        let from = times.partition_point(|&x| x < t.entry_time.as_nanos());
+        let from = points.partition_point(|p| p.time < t.entry_time);
         let to = match t.exit_time {
-            Some(exit) => times.partition_point(|&x| x <= exit.as_nanos()),
-            None => times.len(),
+            Some(exit) => points.partition_point(|p| p.time <= exit),
+            None => points.len(),
         };
         if from < to {
             diff[from] += 1;
@@ -303,13 +305,13 @@ fn exposure_pct(trades: &[TradeRecord], times: &[i64]) -> f64 {
     }
     let mut open = 0i64;
     let mut held = 0usize;
-    for d in diff.iter().take(times.len()) {
+    for d in diff.iter().take(points.len()) {
         open += d;
         if open > 0 {
             held += 1;
         }
     }
-    held as f64 / times.len() as f64 * 100.0
+    held as f64 / points.len() as f64 * 100.0
 }
 
 struct Drawdowns {
@@ -323,43 +325,46 @@ struct Drawdowns {
 /// backtesting.py's `compute_drawdown_duration_peaks`: a drawdown period runs from a point at
 /// its running peak to the next point at its running peak (or the last point), when at least
 /// one point lies between them.
-fn drawdown(times: &[i64], eq: &[f64]) -> Drawdowns {
+fn drawdown(points: &[EquityPoint]) -> Drawdowns {
+    // One pass: the drawdown `1 - equity / running peak` of each point; a drawdown period runs
+    // between consecutive points at a peak (drawdown 0, and the last point), its depth the
+    // largest drawdown in it (backtesting.py's definitions).
     let mut peak = f64::NEG_INFINITY;
-    let dd: Vec<f64> = eq
-        .iter()
-        .map(|&e| {
-            peak = peak.max(e);
-            let d = 1.0 - e / peak;
-            if d.is_finite() {
-                d
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let max = dd.iter().copied().fold(0.0, f64::max);
-    let mut anchors: Vec<usize> = (0..dd.len()).filter(|&i| dd[i] == 0.0).collect();
-    if let Some(last) = dd.len().checked_sub(1) {
-        if anchors.last() != Some(&last) {
-            anchors.push(last);
-        }
-    }
+    let mut max = 0.0;
+    let (mut nonzero_sum, mut nonzero) = (0.0, 0usize);
+    let mut anchor: Option<usize> = None;
+    let mut depth = 0.0;
     let mut durations = Vec::new();
     let mut depths = Vec::new();
-    for w in anchors.windows(2) {
-        let (prev, cur) = (w[0], w[1]);
-        if cur > prev + 1 {
-            durations.push((times[cur] - times[prev]) as f64 / NANOS_PER_SEC);
-            depths.push(dd[prev..=cur].iter().copied().fold(0.0, f64::max));
+    let last = points.len().saturating_sub(1);
+    for (i, p) in points.iter().enumerate() {
+        peak = f64::max(peak, p.equity);
+        let d = 1.0 - p.equity / peak;
+        let d = if d.is_finite() { d } else { 0.0 };
+        max = f64::max(max, d);
+        if d != 0.0 {
+            nonzero_sum += d;
+            nonzero += 1;
+        }
+        depth = f64::max(depth, d);
+        if d == 0.0 || i == last {
+            if let Some(prev) = anchor {
+                if i > prev + 1 {
+                    let ns = p.time.as_nanos() - points[prev].time.as_nanos();
+                    durations.push(ns as f64 / NANOS_PER_SEC);
+                    depths.push(depth);
+                }
+            }
+            anchor = Some(i);
+            depth = f64::max(0.0, d);
         }
     }
     if durations.is_empty() {
         // backtesting.py then averages the non-zero drawdowns and has no durations.
-        let nonzero: Vec<f64> = dd.iter().copied().filter(|&d| d != 0.0).collect();
         return Drawdowns {
             max,
             max_duration_s: None,
-            avg_depth: mean(&nonzero),
+            avg_depth: (nonzero > 0).then(|| nonzero_sum / nonzero as f64),
             avg_duration_s: None,
         };
     }
@@ -463,25 +468,25 @@ impl DayCache {
 
 /// The returns the annualized metrics are computed on, their period's name and how many make a
 /// year (backtesting.py's `annual_trading_days`).
-fn period_returns(
-    input: &MetricsInput,
-    times: &[i64],
-    eq: &[f64],
-) -> (&'static str, Option<f64>, Vec<f64>) {
+fn period_returns(input: &MetricsInput) -> (&'static str, Option<f64>, Vec<f64>) {
+    let points = input.equity;
     if let Some(n) = input.bars_per_year {
-        let r = eq
+        let r = points
             .windows(2)
-            .map(|w| w[1] / w[0] - 1.0)
+            .map(|w| w[1].equity / w[0].equity - 1.0)
             .filter(|r| r.is_finite())
             .collect();
         return ("bar", finite(n).filter(|n| *n > 0.0), r);
     }
-    if times.is_empty() {
+    if points.is_empty() {
         return ("day", None, Vec::new());
     }
     // Median spacing of the last 100 points, in whole days (pandas' `Timedelta.days`).
-    let tail = &times[times.len().saturating_sub(100)..];
-    let mut gaps: Vec<i64> = tail.windows(2).map(|w| w[1] - w[0]).collect();
+    let tail = &points[points.len().saturating_sub(100)..];
+    let mut gaps: Vec<i64> = tail
+        .windows(2)
+        .map(|w| w[1].time.as_nanos() - w[0].time.as_nanos())
+        .collect();
     gaps.sort_unstable();
     let median_ns = match gaps.len() {
         0 => 0.0,
@@ -490,11 +495,11 @@ fn period_returns(
     };
     let freq_days = (median_ns / NANOS_PER_SEC / SECS_PER_DAY as f64).floor() as i64;
     let mut days = DayCache::default();
-    let weekend = times
+    let weekend = points
         .iter()
-        .filter(|&&t| (days.day(t) + 3).rem_euclid(7) >= 5)
+        .filter(|p| (days.day(p.time.as_nanos()) + 3).rem_euclid(7) >= 5)
         .count() as f64
-        / times.len() as f64;
+        / points.len() as f64;
     let (cal, per_year) = match freq_days {
         7 => (Calendar::Week, 52.0),
         31 => (Calendar::Month, 12.0),
