@@ -942,14 +942,28 @@ mod tests {
 
     #[test]
     fn drawdown_periods() {
-        let times: Vec<i64> = (0..7).map(|i| i * 1_000_000_000).collect();
         // Peak 100, dips to 80 and 90, new peak 110, dip to 99 until the end.
         let eq = [100.0, 80.0, 90.0, 100.0, 110.0, 99.0, 104.5];
-        let d = drawdown(&times, &eq);
+        let points: Vec<EquityPoint> = eq
+            .iter()
+            .enumerate()
+            .map(|(i, &equity)| EquityPoint {
+                time: Timestamp::from_secs(i as i64).unwrap(),
+                equity,
+            })
+            .collect();
+        let d = drawdown(&points);
         assert!(close(d.max, 0.2));
         // Periods 0→3 (3 s, depth 0.2) and 4→6 (2 s, depth 0.1).
         assert_eq!(d.max_duration_s, Some(3.0));
         assert_eq!(d.avg_duration_s, Some(2.5));
         assert!(close(d.avg_depth.unwrap(), 0.15));
+        // Never below a peak: no periods, no depth.
+        let flat = [
+            point("2024-01-01T00:00:00Z", 5.0),
+            point("2024-01-02T00:00:00Z", 5.0),
+        ];
+        let d = drawdown(&flat);
+        assert_eq!((d.max, d.max_duration_s, d.avg_depth), (0.0, None, None));
     }
 }
