@@ -429,7 +429,7 @@ impl Engine {
         let quiet = match slot.last_kind {
             Some(SignalKind::Buy) if pos > Decimal::ZERO => Quiet::only(SignalKind::Buy),
             Some(SignalKind::Sell)
-                if pos < Decimal::ZERO || (pos.is_zero() && !slot.risk.config.allow_short) =>
+                if pos < Decimal::ZERO || (pos.is_zero() && !slot.risk.config().allow_short) =>
             {
                 Quiet::only(SignalKind::Sell)
             }
@@ -455,7 +455,7 @@ impl Engine {
                     let above = slot.risk.refusal_holds(&ctx, rule)?;
                     if rule == RiskRule::Cooldown {
                         let exit = self.state.last_exit.get(k)?;
-                        bound(after_minutes(*exit, slot.risk.config.cooldown_minutes));
+                        bound(after_minutes(*exit, slot.risk.config().cooldown_minutes));
                     }
                     Some(above)
                 });
@@ -773,7 +773,7 @@ impl Engine {
             // A level signal repeated bar after bar is one signal, not a flood.
             out.push(EngineEvent::Signal(signal));
         }
-        let allow_short = self.slots[i].risk.config.allow_short;
+        let allow_short = self.slots[i].risk.config().allow_short;
         let pos = ctx.position;
         match kind {
             SignalKind::Buy if pos < Decimal::ZERO => {

@@ -114,7 +114,19 @@ pub struct RiskCtx {
 /// The configured limits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskManager {
-    pub config: RiskConfig,
+    config: RiskConfig,
+    /// The configuration's percentages as fractions, divided once (every entry check uses
+    /// them; a decimal division is the costliest step of sizing).
+    fractions: Fractions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Fractions {
+    max_position: Decimal,
+    risk_per_trade: Decimal,
+    max_asset_exposure: Decimal,
+    /// `PercentOfEquity` / `Risk` sizing's percent (zero for the other methods).
+    sizing: Decimal,
 }
 
 fn pct(x: Decimal) -> Decimal {
@@ -123,7 +135,21 @@ fn pct(x: Decimal) -> Decimal {
 
 impl RiskManager {
     pub fn new(config: RiskConfig) -> Self {
-        RiskManager { config }
+        let fractions = Fractions {
+            max_position: pct(config.max_position_pct),
+            risk_per_trade: pct(config.risk_per_trade_pct),
+            max_asset_exposure: pct(config.max_asset_exposure_pct),
+            sizing: match config.sizing {
+                Sizing::PercentOfEquity { percent } | Sizing::Risk { percent } => pct(percent),
+                _ => Decimal::ZERO,
+            },
+        };
+        RiskManager { config, fractions }
+    }
+
+    /// The limits.
+    pub fn config(&self) -> &RiskConfig {
+        &self.config
     }
 
     /// The checks before sizing, in order: the first failing one.
@@ -244,35 +270,31 @@ impl RiskManager {
     /// binding.
     fn notional(&self, c: &RiskCtx) -> (Decimal, Vec<RiskRule>, Option<RiskRule>) {
         let cfg = &self.config;
+        let f = &self.fractions;
+        // What the cash buys after the fee.
+        let spendable = c.buying_power / (Decimal::ONE + c.fee_rate);
         let wanted = match cfg.sizing {
             Sizing::FixedNotional { notional } => notional,
-            Sizing::PercentOfEquity { percent } => c.strategy_equity * pct(percent),
-            Sizing::AllCash => c.buying_power / (Decimal::ONE + c.fee_rate),
-            Sizing::Risk { percent } => match c.stop_distance {
-                Some(d) if d > Decimal::ZERO => c.strategy_equity * pct(percent) / d * c.price,
-                _ => c.strategy_equity * pct(cfg.max_position_pct),
+            Sizing::PercentOfEquity { .. } => c.strategy_equity * f.sizing,
+            Sizing::AllCash => spendable,
+            Sizing::Risk { .. } => match c.stop_distance {
+                Some(d) if d > Decimal::ZERO => c.strategy_equity * f.sizing / d * c.price,
+                _ => c.strategy_equity * f.max_position,
             },
         };
         let mut caps: [Option<(RiskRule, Decimal)>; 4] = [
-            Some((
-                RiskRule::PositionSize,
-                c.strategy_equity * pct(cfg.max_position_pct),
-            )),
+            Some((RiskRule::PositionSize, c.strategy_equity * f.max_position)),
             c.stop_distance.filter(|d| *d > Decimal::ZERO).map(|d| {
                 (
                     RiskRule::RiskPerTrade,
-                    c.strategy_equity * pct(cfg.risk_per_trade_pct) / d * c.price,
+                    c.strategy_equity * f.risk_per_trade / d * c.price,
                 )
             }),
             Some((
                 RiskRule::AssetExposure,
-                (c.total_equity * pct(cfg.max_asset_exposure_pct) - c.symbol_exposure)
-                    .max(Decimal::ZERO),
+                (c.total_equity * f.max_asset_exposure - c.symbol_exposure).max(Decimal::ZERO),
             )),
-            Some((
-                RiskRule::BuyingPower,
-                (c.buying_power / (Decimal::ONE + c.fee_rate)).max(Decimal::ZERO),
-            )),
+            Some((RiskRule::BuyingPower, spendable.max(Decimal::ZERO))),
         ];
         let mut notional = wanted;
         let mut capped_by = Vec::new();
