@@ -246,9 +246,10 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     m.by_symbol = groups(input, |t| t.symbol.as_str().to_string());
     m.by_strategy = groups(input, |t| t.strategy.clone());
     m.by_exit_reason = groups(input, |t| t.exit_reason.clone());
-    m.daily = periods(input, Calendar::Day);
-    m.weekly = periods(input, Calendar::Week);
-    m.monthly = periods(input, Calendar::Month);
+    let days = day_ends(input.equity);
+    m.daily = periods(input, &days, Calendar::Day);
+    m.weekly = periods(input, &days, Calendar::Week);
+    m.monthly = periods(input, &days, Calendar::Month);
     m
 }
 
@@ -628,15 +629,32 @@ fn groups(input: &MetricsInput, key: impl Fn(&TradeRecord) -> String) -> Vec<Gro
         .collect()
 }
 
-fn periods(input: &MetricsInput, cal: Calendar) -> Vec<PeriodRow> {
+/// The last equity of each UTC day of the curve (in time order), with a time on that day: a
+/// period's last equity is its last day's, so the tables need one pass over the curve.
+fn day_ends(points: &[EquityPoint]) -> Vec<EquityPoint> {
+    let mut days = DayCache::default();
+    let mut out: Vec<EquityPoint> = Vec::new();
+    let mut current = None;
+    for p in points {
+        let day = days.day(p.time.as_nanos());
+        match out.last_mut() {
+            Some(last) if current == Some(day) => last.equity = p.equity,
+            _ => {
+                current = Some(day);
+                out.push(*p);
+            }
+        }
+    }
+    out
+}
+
+fn periods(input: &MetricsInput, days: &[EquityPoint], cal: Calendar) -> Vec<PeriodRow> {
     // Per period: trades closed, their pnl, the last equity seen.
     let mut map: BTreeMap<i64, (usize, f64, Option<f64>)> = BTreeMap::new();
-    // The curve is in time order: one map entry per period (the period of a point is only
-    // worked out when it leaves the day of the one before).
+    // The days are in time order: one map entry per period.
     let mut last: Option<(i64, f64)> = None; // (period, last equity in it)
-    let mut days = DayCache::default();
-    for p in input.equity {
-        let period = days.period(cal, p.time);
+    for p in days {
+        let period = cal.start_day(p.time);
         match last.as_mut() {
             Some(l) if l.0 == period => l.1 = p.equity,
             _ => {
