@@ -187,16 +187,25 @@ pub(crate) mod testutil {
             .collect()
     }
 
-    /// Runs `s` over bars with `closes`; the signals with their bar index.
-    pub fn run(s: &mut dyn Strategy, closes: &[f64]) -> Vec<(usize, Signal)> {
-        let symbol = Symbol::new("TEST").unwrap();
-        let name: Arc<str> = Arc::from("test");
-        let sink = SignalSink {
-            symbol: &symbol,
-            strategy: &name,
+    /// The symbol and strategy name signals of tests are stamped with.
+    pub fn names() -> (Symbol, Arc<str>) {
+        (Symbol::new("TEST").unwrap(), Arc::from("test"))
+    }
+
+    /// A sink for them that wants the words.
+    pub fn sink<'a>(symbol: &'a Symbol, name: &'a Arc<str>) -> SignalSink<'a> {
+        SignalSink {
+            symbol,
+            strategy: name,
             repeat_of: None,
             words: true,
-        };
+        }
+    }
+
+    /// Runs `s` over bars with `closes`; the signals with their bar index.
+    pub fn run(s: &mut dyn Strategy, closes: &[f64]) -> Vec<(usize, Signal)> {
+        let (symbol, name) = names();
+        let sink = sink(&symbol, &name);
         let ctx = StrategyCtx::default();
         bars(closes)
             .iter()

@@ -98,12 +98,10 @@ impl<T: Copy> Pending<T> {
 pub(crate) mod testutil {
     //! Checks a strategy's `skim` against plain `on_bar` calls.
 
-    use std::sync::Arc;
-
-    use ploutos_core::{SignalKind, Symbol};
+    use ploutos_core::SignalKind;
 
     use super::Quiet;
-    use crate::strategy::{SignalSink, Strategy, StrategyCtx};
+    use crate::strategy::{Strategy, StrategyCtx};
 
     /// Runs `a` bar by bar and `b` with skims of at most `chunk` bars under `quiet`
     /// (switching to bar by bar on the bar a skim stops on); both must give the same signal
@@ -116,14 +114,8 @@ pub(crate) mod testutil {
         chunk: usize,
     ) -> usize {
         let bars = crate::strategy::testutil::bars(closes);
-        let symbol = Symbol::new("TEST").unwrap();
-        let name: Arc<str> = Arc::from("test");
-        let sink = SignalSink {
-            symbol: &symbol,
-            strategy: &name,
-            repeat_of: None,
-            words: true,
-        };
+        let (symbol, name) = crate::strategy::testutil::names();
+        let sink = crate::strategy::testutil::sink(&symbol, &name);
         let ctx = StrategyCtx::default();
         let want: Vec<Option<SignalKind>> = bars
             .iter()
@@ -231,6 +223,21 @@ mod tests {
         );
     }
 
+    /// The quiet sets the property tests draw from.
+    fn quiet_set(i: usize) -> Quiet {
+        [
+            Quiet::NONE,
+            Quiet::only(SignalKind::Buy),
+            Quiet::only(SignalKind::Sell),
+            Quiet {
+                buy_above: f64::NEG_INFINITY,
+                sell: true,
+                hold: true,
+            },
+            Quiet::buy_above(100.0),
+        ][i]
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
         #[test]
@@ -241,9 +248,7 @@ mod tests {
             chunk in 1usize..400,
         ) {
             let closes = walk(seed, 1500);
-            let quiet = [Quiet::NONE, Quiet::only(SignalKind::Buy), Quiet::only(SignalKind::Sell),
-                Quiet { buy_above: f64::NEG_INFINITY, sell: true, hold: true },
-                Quiet::buy_above(100.0)][quiet];
+            let quiet = quiet_set(quiet);
             for kind in ["rsi", "bollinger"] {
                 let mut params = toml::Table::new();
                 params.insert("period".into(), period.into());
@@ -271,9 +276,7 @@ mod tests {
             chunk in 1usize..400,
         ) {
             let closes = walk(seed, 1500);
-            let quiet = [Quiet::NONE, Quiet::only(SignalKind::Buy), Quiet::only(SignalKind::Sell),
-                Quiet { buy_above: f64::NEG_INFINITY, sell: true, hold: true },
-                Quiet::buy_above(100.0)][quiet];
+            let quiet = quiet_set(quiet);
             let mut a = build(kind, fast, fast + extra);
             let mut b = build(kind, fast, fast + extra);
             let skimmed = same_as_bar_by_bar(&mut *a, &mut *b, &closes, quiet, chunk);
