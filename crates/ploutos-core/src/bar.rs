@@ -182,6 +182,15 @@ impl Bar {
     pub fn time(&self) -> Timestamp {
         self.time
     }
+
+    /// When the bar closes if it spans `timeframe`: open time + timeframe (the open time
+    /// where that overflows).
+    #[inline]
+    pub fn close_time(&self, timeframe: crate::Timeframe) -> Timestamp {
+        self.time
+            .checked_add_nanos(timeframe.as_nanos())
+            .unwrap_or(self.time)
+    }
     #[inline]
     pub fn open(&self) -> f64 {
         self.open

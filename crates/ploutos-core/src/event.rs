@@ -32,10 +32,7 @@ impl MarketEvent {
     /// When the event happened: a bar's close time (open + timeframe), a trade's time.
     pub fn time(&self) -> crate::Timestamp {
         match self {
-            MarketEvent::Bar { bar, timeframe, .. } => bar
-                .time()
-                .checked_add_nanos(timeframe.as_nanos())
-                .unwrap_or(bar.time()),
+            MarketEvent::Bar { bar, timeframe, .. } => bar.close_time(*timeframe),
             MarketEvent::Trade { trade, .. } => trade.time(),
         }
     }

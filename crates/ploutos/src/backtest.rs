@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use ploutos_core::money::{price_from_f64, to_f64};
-use ploutos_core::{Bar, Decimal, Instrument, MarketEvent, Symbol, Timestamp};
+use ploutos_core::{Decimal, Instrument, MarketEvent, Symbol, Timestamp};
 use ploutos_engine::backtest::{self, BacktestResult, History};
 use ploutos_engine::breakers::{BreakerConfig, Limit, Resume};
 use ploutos_engine::broker::{Fees, PaperConfig, Slippage};
@@ -71,14 +71,8 @@ pub(crate) fn backtest_risk() -> RiskConfig {
     }
 }
 
-/// Reads the bar files and returns their bars merged in time order as a stream (the bars of
-/// each file are in memory once; the merged events are not materialized), with an upper
-/// bound of their count.
-pub(crate) fn stream_history(
-    data: &[String],
-    from: Option<Timestamp>,
-    to: Option<Timestamp>,
-) -> Result<(Vec<Symbol>, impl Iterator<Item = MarketEvent>, usize)> {
+/// Reads every bar file (`SYMBOL=FILE` or `FILE`).
+fn load_streams(data: &[String]) -> Result<Vec<ReplayStream>> {
     if data.is_empty() {
         bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
     }
@@ -91,11 +85,29 @@ pub(crate) fn stream_history(
         }
         streams.push(src.load()?);
     }
+    Ok(streams)
+}
+
+/// Whether an event at `t` is in the `--from` / `--to` range (closing after `from`, up to
+/// `to`).
+fn in_range(from: Option<Timestamp>, to: Option<Timestamp>) -> impl Fn(Timestamp) -> bool {
+    move |t| from.is_none_or(|f| t > f) && to.is_none_or(|u| t <= u)
+}
+
+/// Reads the bar files and returns their bars merged in time order as a stream (the bars of
+/// each file are in memory once; the merged events are not materialized), with an upper
+/// bound of their count.
+pub(crate) fn stream_history(
+    data: &[String],
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Result<(Vec<Symbol>, impl Iterator<Item = MarketEvent>, usize)> {
+    let streams = load_streams(data)?;
     let symbols: Vec<Symbol> = streams.iter().map(|s| s.symbol().clone()).collect();
     let replay = Replay::new(streams);
     let total = replay.len();
-    let events = replay
-        .filter(move |e| from.is_none_or(|f| e.time() > f) && to.is_none_or(|t| e.time() <= t));
+    let keep = in_range(from, to);
+    let events = replay.filter(move |e| keep(e.time()));
     Ok((symbols, events, total))
 }
 
@@ -106,32 +118,16 @@ pub(crate) fn load_history(
     from: Option<Timestamp>,
     to: Option<Timestamp>,
 ) -> Result<(Vec<Symbol>, History)> {
-    if data.is_empty() {
-        bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
-    }
-    let mut streams = Vec::new();
-    for spec in data {
-        let (sym, path) = parse_replay_spec(spec)?;
-        let mut src = ReplaySource::bars(path);
-        if let Some(s) = sym {
-            src = src.symbol(s);
-        }
-        streams.push(src.load()?);
-    }
+    let mut streams = load_streams(data)?;
     let symbols: Vec<Symbol> = streams.iter().map(|s| s.symbol().clone()).collect();
-    let keep = |t: Timestamp| from.is_none_or(|f| t > f) && to.is_none_or(|u| t <= u);
+    let keep = in_range(from, to);
     let history = match streams.pop() {
         Some(ReplayStream::Bars {
             symbol,
             timeframe,
             mut bars,
         }) if streams.is_empty() => {
-            let close = |b: &Bar| {
-                b.time()
-                    .checked_add_nanos(timeframe.as_nanos())
-                    .unwrap_or(b.time())
-            };
-            bars.retain(|b| keep(close(b)));
+            bars.retain(|b| keep(b.close_time(timeframe)));
             History::Bars {
                 symbol,
                 timeframe,
@@ -221,9 +217,6 @@ pub fn parse_range(sim: &SimArgs) -> Result<(Option<Timestamp>, Option<Timestamp
 
 /// Runs the command.
 pub fn run(args: BacktestArgs) -> Result<()> {
-    if args.data.is_empty() {
-        bail!("--data is required: one or more bar files (SYMBOL=FILE or FILE)");
-    }
     let (cash, fee) = checked_costs(&args.sim)?;
     let (from, to) = parse_range(&args.sim)?;
 

@@ -45,12 +45,8 @@ impl History {
     fn time_at(&self, i: usize) -> Option<Timestamp> {
         match self {
             History::Bars {
-                symbol,
-                timeframe,
-                bars,
-            } => bars
-                .get(i)
-                .map(|b| Self::event(symbol, *timeframe, b).time()),
+                timeframe, bars, ..
+            } => bars.get(i).map(|b| b.close_time(*timeframe)),
             History::Events(events) => events.get(i).map(MarketEvent::time),
         }
     }
@@ -73,7 +69,7 @@ impl History {
                 timeframe: *timeframe,
                 bars: bars
                     .iter()
-                    .filter(|b| keep(Self::event(symbol, *timeframe, b).time()))
+                    .filter(|b| keep(b.close_time(*timeframe)))
                     .copied()
                     .collect(),
             },

@@ -74,10 +74,7 @@ impl Collector {
         state: &EngineState,
     ) {
         if let Some(close) = close {
-            if Some(symbol) == self.first_symbol.as_ref() {
-                self.first_close.get_or_insert(close);
-                self.last_close = Some(close);
-            }
+            self.note_close(symbol, close);
         }
         for e in out {
             if let EngineEvent::TradeClosed {
@@ -121,42 +118,38 @@ impl Collector {
         } else {
             self.equity.last().map_or(0.0, |p| p.equity)
         };
-        match self.equity.last_mut() {
-            Some(last) if last.time >= time => last.equity = value,
-            _ => self.equity.push(EquityPoint {
-                time,
-                equity: value,
-            }),
-        }
+        self.set_equity(time, value);
     }
-}
 
-impl Collector {
     /// [`Collector::record`] of a bar of a held symbol that caused no event, with the total
     /// equity after it.
     fn record_value(&mut self, symbol: &Symbol, time: Timestamp, close: f64, total: Decimal) {
-        if Some(symbol) == self.first_symbol.as_ref() {
-            self.first_close.get_or_insert(close);
-            self.last_close = Some(close);
-        }
-        let equity = to_f64(total);
-        match self.equity.last_mut() {
-            Some(last) if last.time >= time => last.equity = equity,
-            _ => self.equity.push(EquityPoint { time, equity }),
-        }
+        self.note_close(symbol, close);
+        self.set_equity(time, to_f64(total));
     }
 
     /// [`Collector::record`] of a bar that moved nothing (no event, nothing held in its
     /// symbol) after some other: the last equity stands.
     fn record_still(&mut self, symbol: &Symbol, time: Timestamp, close: f64) {
+        self.note_close(symbol, close);
+        if let Some(last) = self.equity.last() {
+            self.set_equity(time, last.equity);
+        }
+    }
+
+    /// A close of `symbol` (the first symbol's give buy & hold).
+    fn note_close(&mut self, symbol: &Symbol, close: f64) {
         if Some(symbol) == self.first_symbol.as_ref() {
             self.first_close.get_or_insert(close);
             self.last_close = Some(close);
         }
-        if let Some(&EquityPoint { time: last, equity }) = self.equity.last() {
-            if last < time {
-                self.equity.push(EquityPoint { time, equity });
-            }
+    }
+
+    /// The equity after the event at `time` (events sharing a time keep the last).
+    fn set_equity(&mut self, time: Timestamp, equity: f64) {
+        match self.equity.last_mut() {
+            Some(last) if last.time >= time => last.equity = equity,
+            _ => self.equity.push(EquityPoint { time, equity }),
         }
     }
 }

@@ -112,13 +112,6 @@ fn after_minutes(t: Timestamp, minutes: u32) -> Timestamp {
     )
 }
 
-/// When a bar of `timeframe` closes (as [`MarketEvent::time`]).
-fn close_time(bar: &Bar, timeframe: Timeframe) -> Timestamp {
-    bar.time()
-        .checked_add_nanos(timeframe.as_nanos())
-        .unwrap_or(bar.time())
-}
-
 fn dec(x: f64) -> Decimal {
     price_from_f64(x).unwrap_or_default()
 }
@@ -476,7 +469,7 @@ impl Engine {
             None
         };
         let day = now.utc_day();
-        if day != self.state.day || bars.first().is_none_or(|b| close_time(b, timeframe) <= now) {
+        if day != self.state.day || bars.first().is_none_or(|b| b.close_time(timeframe) <= now) {
             return 0;
         }
         let mut limit = Timestamp::from_nanos((day + 1).saturating_mul(86_400_000_000_000));
@@ -494,7 +487,7 @@ impl Engine {
             let end = (taken + stretch).min(bars.len());
             let cut = bars[taken..end]
                 .iter()
-                .position(|b| close_time(b, timeframe) >= limit);
+                .position(|b| b.close_time(timeframe) >= limit);
             let end = cut.map_or(end, |k| taken + k);
             if end == taken {
                 break;
@@ -502,7 +495,7 @@ impl Engine {
             let n = self.slots[i].logic.skim(&bars[taken..end], quiet);
             for bar in &bars[taken..taken + n] {
                 self.state.cursor += 1;
-                self.state.now = close_time(bar, timeframe);
+                self.state.now = bar.close_time(timeframe);
                 self.slots[i].atr.update(bar.high(), bar.low(), bar.close());
                 let total = holders.then(|| {
                     self.state.portfolio.mark(symbol, dec(bar.close()));
@@ -885,14 +878,15 @@ impl Engine {
             Arc::clone(&self.slots[i].strategy),
             self.slots[i].symbol.clone(),
         );
-        let k = self.slots[i].key.clone();
         let price = dec(bar.close());
         let (ctx, entry_atr) = self.entry_ctx(i, side, confidence, bar_time, price, atr);
         match self.slots[i].risk.check(&ctx) {
             Err(rule) => {
                 // Report a rejection once per signal and rule, not on every bar a level
                 // signal repeats (and only then put it in words).
-                let repeat = !new_signal && self.state.last_rejection.get(&k) == Some(&rule);
+                let k = &self.slots[i].key;
+                let same_rule = self.state.last_rejection.get(k) == Some(&rule);
+                let repeat = !new_signal && same_rule;
                 if !repeat {
                     out.push(EngineEvent::RiskRejection {
                         time: now,
@@ -906,12 +900,16 @@ impl Engine {
                         },
                     });
                 }
-                self.state.last_rejection.insert(k, rule);
+                if !same_rule {
+                    let k = self.slots[i].key.clone();
+                    self.state.last_rejection.insert(k, rule);
+                }
             }
             Ok(plan) => {
                 // The mark is only kept current for held or ordered symbols: bring it up to
                 // date (a refused entry leaves it: it values nothing).
                 self.state.portfolio.mark(&symbol, price);
+                let k = self.slots[i].key.clone();
                 self.state.last_rejection.remove(&k);
                 self.state.last_signal.insert(k.clone(), bar_time);
                 let meta = self.state.positions.entry(k).or_default();

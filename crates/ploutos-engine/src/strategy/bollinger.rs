@@ -126,10 +126,7 @@ impl Strategy for BollingerReversion {
 
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
         let close = bar.close();
-        let b = match self.pending.take().and_then(|p| p.for_bar(bar)) {
-            Some(b) => b,
-            None => self.bands.update(close)?,
-        };
+        let b = Pending::take(&mut self.pending, bar).or_else(|| self.bands.update(close))?;
         let prev_close = std::mem::replace(&mut self.prev_close, close);
         let prev = std::mem::replace(&mut self.prev, b);
         let kind = crossed(prev_close, &prev, close, &b)?;

@@ -166,10 +166,8 @@ impl Strategy for ConsensusStrategy {
     }
 
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
-        let verdict = match self.pending.take().and_then(|p| p.for_bar(bar)) {
-            Some(verdict) => verdict,
-            None => self.detector.on_bar(bar),
-        };
+        let verdict =
+            Pending::take(&mut self.pending, bar).unwrap_or_else(|| self.detector.on_bar(bar));
         if verdict.kind == SignalKind::Hold {
             None
         } else if !out.words {

@@ -136,10 +136,8 @@ impl<A: Average> Strategy for Crossover<A> {
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
         let close = bar.close();
         // Update both before bailing out on warm-up (unless a skim already did).
-        let (fast, slow) = match self.pending.take().and_then(|p| p.for_bar(bar)) {
-            Some(mas) => mas,
-            None => (self.fast.next(close), self.slow.next(close)),
-        };
+        let (fast, slow) = Pending::take(&mut self.pending, bar)
+            .unwrap_or_else(|| (self.fast.next(close), self.slow.next(close)));
         let (fast, slow) = (fast?, slow?);
         let gap = fast - slow;
         let kind = crossing(std::mem::replace(&mut self.prev_gap, gap), gap)?;

@@ -118,17 +118,14 @@ impl Strategy for EmaCross {
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
         let close = bar.close();
         // Update both before bailing out on warm-up (unless a skim already did).
-        let (fast, slow) = match self.pending.take().and_then(|p| p.for_bar(bar)) {
-            Some(emas) => emas,
-            None => (self.fast.next(close), self.slow.next(close)),
-        };
+        let (fast, slow) = Pending::take(&mut self.pending, bar)
+            .unwrap_or_else(|| (self.fast.next(close), self.slow.next(close)));
+        let kind = regime(fast, slow)?;
         let (fast, slow) = (fast?, slow?);
-        let (kind, dir, cmp) = if fast > slow {
-            (SignalKind::Buy, "above", '>')
-        } else if fast < slow {
-            (SignalKind::Sell, "below", '<')
+        let (dir, cmp) = if kind == SignalKind::Buy {
+            ("above", '>')
         } else {
-            return None;
+            ("below", '<')
         };
         if out.repeats(kind) {
             return Some(out.repeat(bar, kind, 100));

@@ -141,10 +141,8 @@ impl Strategy for RsiReversion {
     }
 
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
-        let rsi = match self.pending.take().and_then(|p| p.for_bar(bar)) {
-            Some(rsi) => rsi,
-            None => self.rsi.update(bar.close()),
-        }?;
+        let rsi = Pending::take(&mut self.pending, bar)
+            .unwrap_or_else(|| self.rsi.update(bar.close()))?;
         if self.rsi.is_flat() {
             return None;
         }

@@ -92,6 +92,13 @@ impl<T: Copy> Pending<T> {
         (self.time == bar.time().as_nanos() && self.close == bar.close().to_bits())
             .then_some(self.value)
     }
+
+    /// Takes what a skim computed for `bar` out of `slot` (for the `on_bar` call on it);
+    /// `None` when there is nothing, or something for another bar.
+    #[inline]
+    pub fn take(slot: &mut Option<Self>, bar: &Bar) -> Option<T> {
+        slot.take().and_then(|p| p.for_bar(bar))
+    }
 }
 
 #[cfg(test)]

@@ -79,11 +79,7 @@ impl ReplayStream {
         match self {
             ReplayStream::Bars {
                 timeframe, bars, ..
-            } => bars.get(i).map(|b| {
-                b.time()
-                    .checked_add_nanos(timeframe.as_nanos())
-                    .unwrap_or(b.time())
-            }),
+            } => bars.get(i).map(|b| b.close_time(*timeframe)),
             ReplayStream::Trades { trades, .. } => trades.get(i).map(Trade::time),
         }
     }
