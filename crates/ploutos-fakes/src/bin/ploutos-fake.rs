@@ -1,0 +1,3 @@
+//! `ploutos-fake`: runs the fake Binance / Alpaca servers on loopback for manual runs.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Alpaca (US stocks): market-data stream v2, REST bar history, Trading API v2 and the
+//! trade-updates stream. Protocol facts: `shared/protocols/alpaca.md` (restated in
+//! `docs/venues.md`).
