@@ -6,11 +6,16 @@
 //! clock offset, the request-weight accounting and an IP ban, so the feed, the downloader
 //! and the order path never exceed the limits together.
 
+mod client;
 mod config;
+pub mod filters;
+mod rest;
 pub mod sign;
 pub mod types;
 
+pub use client::{interval, Binance, OcoRequest, KLINES_PAGE};
 pub use config::BinanceConfig;
+pub use types::{SymbolFilters, SymbolRules};
 
 /// The venue name in errors and logs.
 pub const VENUE: &str = "binance";
