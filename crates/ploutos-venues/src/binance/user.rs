@@ -1,0 +1,251 @@
+//! The user-data session over the WebSocket API: `userDataStream.subscribe.signature`, then
+//! `executionReport` events mapped to [`OrderEvent`]s (listenKeys are retired).
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use ploutos_core::order::{ClientOrderId, Fill, Liquidity, OrderEvent};
+use ploutos_core::Decimal;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::error::VenueError;
+use crate::live::UpdateSession;
+use crate::net::{ws_connect, Ws};
+
+use super::sign::sign_ws_api;
+use super::types::{millis, parse_api_frame, protocol, ApiFrame, ExecutionReport};
+use super::{Binance, VENUE};
+
+/// The request id of the subscription.
+const SUBSCRIBE_ID: &str = "ploutos-user-data";
+
+/// One user-data connection (see [`UpdateSession`]).
+pub struct BinanceUpdates {
+    ws: Ws,
+    idle: Duration,
+    deadline: Instant,
+}
+
+impl std::fmt::Debug for BinanceUpdates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BinanceUpdates")
+            .field("idle", &self.idle)
+            .finish()
+    }
+}
+
+fn conn_err(e: impl std::fmt::Display) -> VenueError {
+    VenueError::Connection {
+        venue: VENUE,
+        message: format!("user-data stream: {e}"),
+    }
+}
+
+impl Binance {
+    /// Connects to the WebSocket API and subscribes to the account's user data with a
+    /// signed `userDataStream.subscribe.signature`.
+    pub async fn connect_updates(&self) -> Result<BinanceUpdates, VenueError> {
+        let cfg = &self.inner.cfg;
+        let missing = |what: &str| VenueError::Config {
+            venue: VENUE,
+            message: format!("the user-data stream needs {what}"),
+        };
+        let key = cfg
+            .api_key
+            .clone()
+            .ok_or_else(|| missing("BINANCE_API_KEY"))?;
+        let secret = cfg
+            .secret_key
+            .clone()
+            .ok_or_else(|| missing("BINANCE_SECRET_KEY"))?;
+        if !self.inner.state().synced {
+            self.inner.sync_time().await?;
+        }
+        let mut ws = ws_connect(VENUE, &cfg.ws_api_url, &[], cfg.request_timeout).await?;
+        let timestamp = self.inner.server_ms();
+        let params = [
+            ("apiKey", key.clone()),
+            ("recvWindow", cfg.recv_window_ms.to_string()),
+            ("timestamp", timestamp.to_string()),
+        ];
+        let signature = sign_ws_api(&secret, &params)?;
+        let req = json!({
+            "id": SUBSCRIBE_ID,
+            "method": "userDataStream.subscribe.signature",
+            "params": {"apiKey": key, "recvWindow": cfg.recv_window_ms, "timestamp": timestamp, "signature": signature},
+        });
+        ws.send(Message::text(req.to_string()))
+            .await
+            .map_err(conn_err)?;
+        await_subscribed(&mut ws, cfg.request_timeout).await?;
+        Ok(BinanceUpdates {
+            ws,
+            idle: cfg.idle_timeout,
+            deadline: Instant::now() + cfg.reconnect_before,
+        })
+    }
+}
+
+async fn await_subscribed(ws: &mut Ws, timeout: Duration) -> Result<(), VenueError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let msg = match tokio::time::timeout(left, ws.next()).await {
+            Err(_) => {
+                return Err(conn_err(format_args!(
+                    "no answer to the subscription within {timeout:?}"
+                )))
+            }
+            Ok(None) => return Err(conn_err("closed before answering the subscription")),
+            Ok(Some(Err(e))) => return Err(conn_err(e)),
+            Ok(Some(Ok(m))) => m,
+        };
+        match msg {
+            Message::Ping(p) => ws.send(Message::Pong(p)).await.map_err(conn_err)?,
+            Message::Text(t) => {
+                if let ApiFrame::Response {
+                    id, status, error, ..
+                } = parse_api_frame(&t)?
+                {
+                    if id != SUBSCRIBE_ID {
+                        continue;
+                    }
+                    return match error {
+                        None if status == 200 => Ok(()),
+                        None => Err(protocol(
+                            format_args!("subscription answered status {status}"),
+                            &t,
+                        )),
+                        Some(e) if matches!(e.code, -1022 | -2014 | -2015) || status == 401 => {
+                            Err(VenueError::Auth {
+                                venue: VENUE,
+                                message: format!(
+                                    "userDataStream.subscribe.signature: {} (code {})",
+                                    e.msg, e.code
+                                ),
+                            })
+                        }
+                        Some(e) => Err(VenueError::Rejected {
+                            venue: VENUE,
+                            status,
+                            code: Some(e.code),
+                            message: format!("userDataStream.subscribe.signature: {}", e.msg),
+                        }),
+                    };
+                }
+            }
+            Message::Close(f) => {
+                return Err(conn_err(format_args!(
+                    "closed before answering the subscription: {f:?}"
+                )))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An execution report as `(client order id, event)`; `None` for execution types that do
+/// not change the order's life cycle (`REPLACED`, prevented trades that leave it working).
+pub fn execution_event(
+    r: &ExecutionReport,
+    raw: &str,
+) -> Result<Option<(ClientOrderId, OrderEvent)>, VenueError> {
+    let time = millis(r.transaction_time, "transaction time T", raw)?;
+    // A cancel carries the cancel request's id in `c` and the order's own id in `C`.
+    let own = if r.execution_type == "CANCELED" && !r.orig_client_order_id.is_empty() {
+        &r.orig_client_order_id
+    } else {
+        &r.client_order_id
+    };
+    let id = ClientOrderId::new(own).map_err(|e| protocol(e, raw))?;
+    let event = match r.execution_type.as_str() {
+        "NEW" => OrderEvent::Accepted { time },
+        "TRADE" => {
+            if r.trade_id < 0 {
+                return Err(protocol(
+                    format_args!("TRADE without a trade id (t {})", r.trade_id),
+                    raw,
+                ));
+            }
+            let leaves = if r.status == "FILLED" {
+                Decimal::ZERO
+            } else {
+                (r.quantity - r.cumulative_qty).max(Decimal::ZERO)
+            };
+            OrderEvent::Filled(Fill {
+                id: r.trade_id.to_string(),
+                time,
+                price: r.last_price,
+                quantity: r.last_qty,
+                fee: r.commission,
+                liquidity: if r.maker {
+                    Liquidity::Maker
+                } else {
+                    Liquidity::Taker
+                },
+                leaves,
+            })
+        }
+        "CANCELED" => OrderEvent::Canceled { time },
+        "REJECTED" => OrderEvent::Rejected {
+            time,
+            reason: r.reject_reason.clone(),
+        },
+        "EXPIRED" => OrderEvent::Expired { time },
+        "TRADE_PREVENTION" if r.status == "EXPIRED_IN_MATCH" => OrderEvent::Expired { time },
+        "REPLACED" | "TRADE_PREVENTION" => return Ok(None),
+        other => {
+            return Err(protocol(
+                format_args!("unknown execution type {other:?}"),
+                raw,
+            ))
+        }
+    };
+    Ok(Some((id, event)))
+}
+
+impl UpdateSession for BinanceUpdates {
+    async fn next_update(&mut self) -> Result<Option<(ClientOrderId, OrderEvent)>, VenueError> {
+        loop {
+            let now = Instant::now();
+            if now >= self.deadline {
+                let _ = tokio::time::timeout(Duration::from_millis(200), self.ws.close(None)).await;
+                return Ok(None);
+            }
+            let wait = self.idle.min(self.deadline - now);
+            let msg = match tokio::time::timeout(wait, self.ws.next()).await {
+                Err(_) if Instant::now() >= self.deadline => continue,
+                Err(_) => {
+                    return Err(VenueError::Silent {
+                        venue: VENUE,
+                        after: self.idle,
+                    })
+                }
+                Ok(None) => return Err(conn_err("connection ended without a close frame")),
+                Ok(Some(Err(e))) => return Err(conn_err(e)),
+                Ok(Some(Ok(m))) => m,
+            };
+            match msg {
+                Message::Ping(p) => self.ws.send(Message::Pong(p)).await.map_err(conn_err)?,
+                Message::Text(t) => match parse_api_frame(&t)? {
+                    ApiFrame::Execution(r) => {
+                        if let Some(update) = execution_event(&r, &t)? {
+                            return Ok(Some(update));
+                        }
+                    }
+                    ApiFrame::ServerShutdown | ApiFrame::Terminated => return Ok(None),
+                    ApiFrame::Response { .. } | ApiFrame::Other(_) => {}
+                },
+                Message::Close(_) => return Ok(None),
+                Message::Binary(b) => {
+                    return Err(protocol(
+                        "unexpected binary frame",
+                        &String::from_utf8_lossy(&b),
+                    ))
+                }
+                Message::Pong(_) | Message::Frame(_) => {}
+            }
+        }
+    }
+}
