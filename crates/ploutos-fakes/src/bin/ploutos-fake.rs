@@ -1,3 +1,67 @@
 //! `ploutos-fake`: runs the fake Binance / Alpaca servers on loopback for manual runs.
 
-fn main() {}
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ploutos-fake",
+    about = "Fake venue servers on 127.0.0.1 for tests and offline demos"
+)]
+struct Cli {
+    #[command(subcommand)]
+    venue: Venue,
+}
+
+#[derive(Subcommand)]
+enum Venue {
+    /// The Alpaca fake: market-data stream, trade updates, data REST and Trading API.
+    Alpaca(AlpacaArgs),
+}
+
+#[derive(Args)]
+struct AlpacaArgs {
+    /// Port on 127.0.0.1 (0: any free port; the URLs are printed).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Accepted key id.
+    #[arg(long, default_value = "fake-key")]
+    key: String,
+    /// Accepted secret.
+    #[arg(long, default_value = "fake-secret")]
+    secret: String,
+    /// Symbols with a bar series (comma-separated; FAKEPACA is always there).
+    #[arg(long, default_value = "AAPL,MSFT", value_delimiter = ',')]
+    symbols: Vec<String>,
+    /// Milliseconds of wall time per published minute bar.
+    #[arg(long, default_value_t = 1000)]
+    pace_ms: u64,
+    /// Bars already published at start (REST history).
+    #[arg(long, default_value_t = 390)]
+    prepublished: usize,
+    /// Seed of the bar series.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Fill market orders at once at the last close.
+    #[arg(long)]
+    auto_fill: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().venue {
+        Venue::Alpaca(a) => {
+            let cfg = ploutos_fakes::alpaca::FakeAlpacaConfig {
+                port: a.port,
+                key_id: a.key,
+                secret_key: a.secret,
+                symbols: a.symbols,
+                pace: std::time::Duration::from_millis(a.pace_ms.max(1)),
+                prepublished: a.prepublished,
+                seed: a.seed,
+                auto_fill_market: a.auto_fill,
+                ..Default::default()
+            };
+            ploutos_fakes::alpaca::serve_forever(cfg).await
+        }
+    }
+}
