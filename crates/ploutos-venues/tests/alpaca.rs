@@ -661,3 +661,194 @@ async fn trade_stream_with_wrong_keys_is_an_auth_error() {
     let e = Alpaca::new(cfg).unwrap().updates().await.err().unwrap();
     assert!(matches!(e, VenueError::Auth { .. }), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------
+// The fake's protocol, spoken raw (what the client never does on purpose)
+// ---------------------------------------------------------------------------------------
+
+mod raw {
+    use super::*;
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{json, Value};
+    use tokio_tungstenite::tungstenite::Message;
+
+    type Ws = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    async fn open(url: &str) -> Ws {
+        tokio_tungstenite::connect_async(url).await.unwrap().0
+    }
+
+    async fn recv(ws: &mut Ws) -> Value {
+        loop {
+            let m = tokio::time::timeout(LIMIT, ws.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            match m {
+                Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+                Message::Binary(b) => return serde_json::from_slice(&b).unwrap(),
+                Message::Close(_) => return json!("closed"),
+                _ => continue,
+            }
+        }
+    }
+
+    async fn send(ws: &mut Ws, v: Value) {
+        ws.send(Message::text(v.to_string())).await.unwrap();
+    }
+
+    fn code(v: &Value) -> i64 {
+        v[0]["code"].as_i64().unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn data_stream_errors_401_400_403_405_and_404() {
+        let (fake, _) = start(FakeAlpacaConfig {
+            symbol_limit: 2,
+            auth_timeout: Duration::from_millis(200),
+            ..Default::default()
+        })
+        .await;
+        let mut ws = open(&fake.data_ws_url("test")).await;
+        assert_eq!(
+            recv(&mut ws).await,
+            json!([{"T": "success", "msg": "connected"}])
+        );
+        send(
+            &mut ws,
+            json!({"action": "subscribe", "bars": ["FAKEPACA"]}),
+        )
+        .await;
+        assert_eq!(code(&recv(&mut ws).await), 401);
+        ws.send(Message::text("{not json")).await.unwrap();
+        assert_eq!(code(&recv(&mut ws).await), 400);
+        let (k, s) = (
+            fake.config().key_id.clone(),
+            fake.config().secret_key.clone(),
+        );
+        send(&mut ws, json!({"action": "auth", "key": k, "secret": s})).await;
+        assert_eq!(recv(&mut ws).await[0]["msg"], "authenticated");
+        send(&mut ws, json!({"action": "auth", "key": k, "secret": s})).await;
+        assert_eq!(code(&recv(&mut ws).await), 403);
+        send(
+            &mut ws,
+            json!({"action": "subscribe", "bars": ["FAKEPACA"], "quotes": ["AAPL"]}),
+        )
+        .await;
+        let ack = recv(&mut ws).await;
+        assert_eq!(ack[0]["T"], "subscription");
+        assert_eq!(ack[0]["bars"], json!(["FAKEPACA"]));
+        send(&mut ws, json!({"action": "subscribe", "trades": ["MSFT"]})).await;
+        // The data may already flow: skip to the error.
+        let mut v = recv(&mut ws).await;
+        while v[0]["T"] != "error" {
+            v = recv(&mut ws).await;
+        }
+        assert_eq!(code(&v), 405);
+        send(
+            &mut ws,
+            json!({"action": "unsubscribe", "quotes": ["AAPL"]}),
+        )
+        .await;
+        let mut v = recv(&mut ws).await;
+        while v[0]["T"] != "subscription" {
+            v = recv(&mut ws).await;
+        }
+        assert_eq!(v[0]["bars"], json!(["FAKEPACA"]), "405 left the set intact");
+        assert_eq!(v[0]["quotes"], json!([]));
+
+        // No auth in time: 404 then close.
+        let mut idle = open(&fake.data_ws_url("iex")).await;
+        recv(&mut idle).await;
+        assert_eq!(code(&recv(&mut idle).await), 404);
+        assert_eq!(recv(&mut idle).await, json!("closed"));
+    }
+
+    #[tokio::test]
+    async fn trade_stream_accepts_the_older_auth_form_and_refuses_listen_before_auth() {
+        let (fake, _) = start(FakeAlpacaConfig::default()).await;
+        let mut ws = open(&fake.trading_ws_url()).await;
+        send(
+            &mut ws,
+            json!({"action": "listen", "data": {"streams": ["trade_updates"]}}),
+        )
+        .await;
+        let v = recv(&mut ws).await;
+        assert_eq!(v["data"]["status"], "unauthorized");
+        assert_eq!(v["data"]["action"], "listen");
+        let (k, s) = (
+            fake.config().key_id.clone(),
+            fake.config().secret_key.clone(),
+        );
+        send(
+            &mut ws,
+            json!({"action": "authenticate", "data": {"key_id": k, "secret_key": s}}),
+        )
+        .await;
+        assert_eq!(recv(&mut ws).await["data"]["status"], "authorized");
+        send(
+            &mut ws,
+            json!({"action": "listen", "data": {"streams": ["trade_updates"]}}),
+        )
+        .await;
+        assert_eq!(
+            recv(&mut ws).await,
+            json!({"stream": "listening", "data": {"streams": ["trade_updates"]}})
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_test_stream_serves_fakepaca() {
+    let (fake, _) = start(FakeAlpacaConfig::default()).await;
+    let client = Alpaca::new(client_cfg(&fake, "iex").test_stream()).unwrap();
+    assert!(client.config().data_ws_url.ends_with("/v2/test"));
+    let mut s = client.connect(&sub(&["FAKEPACA"], false)).await.unwrap();
+    loop {
+        if let Some(StreamEvent::Bar { symbol, .. }) = next(&mut s).await.unwrap() {
+            assert_eq!(symbol.as_str(), "FAKEPACA");
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn bracket_orders_are_checked_locally_and_accepted_by_the_fake() {
+    use ploutos_venues::alpaca::{OrderClass, StopLoss};
+    let (fake, client) = start(FakeAlpacaConfig::default()).await;
+    let entry = order("br-1", OrderKind::Limit { limit: dec!(100) }, dec!(1));
+    let stop = StopLoss {
+        stop_price: dec!(95),
+        limit_price: Some(dec!(94.5)),
+    };
+    let out = client
+        .submit_bracket(&entry, OrderClass::Bracket, Some(dec!(110)), Some(stop))
+        .await
+        .unwrap();
+    assert_eq!(out.order.client_id.as_str(), "br-1");
+    assert_eq!(fake.order_json("br-1").unwrap()["order_class"], "bracket");
+    let e = client
+        .submit_bracket(
+            &order("br-2", OrderKind::Limit { limit: dec!(100) }, dec!(1)),
+            OrderClass::Bracket,
+            Some(dec!(110)),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, VenueError::Invalid { .. }), "{e}");
+    let e = client
+        .submit_bracket(
+            &order("br-3", OrderKind::Limit { limit: dec!(100) }, dec!(1)),
+            OrderClass::Oto,
+            Some(dec!(110.001)),
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("110.001"), "{e}");
+    assert_eq!(fake.post_count("br-2") + fake.post_count("br-3"), 0);
+}
