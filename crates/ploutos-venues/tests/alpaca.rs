@@ -852,3 +852,52 @@ async fn bracket_orders_are_checked_locally_and_accepted_by_the_fake() {
     assert!(e.to_string().contains("110.001"), "{e}");
     assert_eq!(fake.post_count("br-2") + fake.post_count("br-3"), 0);
 }
+
+#[tokio::test]
+async fn a_406_followed_by_a_close_is_a_connection_error_to_reconnect_from() {
+    let (fake, client) = start(FakeAlpacaConfig {
+        close_on_406: true,
+        ..Default::default()
+    })
+    .await;
+    fake.set_foreign_session(true);
+    let e = client.connect(&sub(&["AAPL"], false)).await.err().unwrap();
+    assert!(
+        matches!(e, VenueError::Connection { .. }) && !e.is_fatal(),
+        "{e}"
+    );
+    assert_eq!(fake.stream_errors(), vec![406]);
+}
+
+#[tokio::test]
+async fn trade_updates_in_text_frames_and_a_silent_trade_stream() {
+    let (fake, client) = start(FakeAlpacaConfig {
+        binary_trade_frames: false,
+        auto_fill_market: true,
+        ..Default::default()
+    })
+    .await;
+    let mut updates = client.updates().await.unwrap();
+    client
+        .submit(&order("tx-1", OrderKind::Market, dec!(2)), None)
+        .await
+        .unwrap();
+    let (_, accepted) = update(&mut updates).await;
+    assert!(
+        matches!(accepted, OrderEvent::Accepted { .. }),
+        "{accepted:?}"
+    );
+    let (id, filled) = update(&mut updates).await;
+    assert_eq!(id.as_str(), "tx-1");
+    let OrderEvent::Filled(f) = filled else {
+        panic!("{filled:?}")
+    };
+    assert_eq!((f.quantity, f.leaves), (dec!(2), dec!(0)));
+    assert!(f.id.starts_with("exec-"), "{}", f.id);
+    fake.set_silent(true);
+    let e = tokio::time::timeout(LIMIT, updates.next_update())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(e, VenueError::Silent { .. }), "{e}");
+}

@@ -25,6 +25,10 @@ pub struct AlpacaStream {
     last_frame: Instant,
     next_ping: Instant,
     pending: VecDeque<StreamEvent>,
+    /// The feed (for error messages).
+    feed: String,
+    /// Symbols subscribed (for error messages).
+    symbols: usize,
     /// Start time of the last minute bar delivered per symbol: a bar at or before it is a
     /// duplicate (bars of one symbol arrive in time order).
     last_bar: HashMap<Symbol, Timestamp>,
@@ -92,6 +96,8 @@ impl AlpacaStream {
             last_frame: now,
             next_ping: now + cfg.ping_interval,
             pending: VecDeque::new(),
+            feed: cfg.stream_feed().to_string(),
+            symbols: sub.symbols.len(),
             last_bar: HashMap::new(),
         };
         s.expect_success("connected", cfg, sub.symbols.len())
@@ -182,7 +188,13 @@ impl AlpacaStream {
                         .saturating_mul(attempt)
                         .min(cfg.auth_retry_cap);
                     tokio::time::sleep(delay).await;
-                    self.send(auth.clone()).await?;
+                    // A server that closed after 406 makes this a connection error: the
+                    // caller reconnects with its back-off.
+                    self.send(auth.clone()).await.map_err(|e| {
+                        conn(format!(
+                            "stream error 406 {msg:?}, then the server closed: {e}"
+                        ))
+                    })?;
                 }
                 DataMessage::Error { code, msg } => {
                     return Err(stream_error(code, &msg, cfg.stream_feed(), symbols))
@@ -356,7 +368,7 @@ impl BarSession for AlpacaStream {
             };
             for m in msgs {
                 if let DataMessage::Error { code, msg } = m {
-                    return Err(stream_error(code, &msg, "", self.last_bar.len()));
+                    return Err(stream_error(code, &msg, &self.feed, self.symbols));
                 }
                 self.queue(m);
             }
