@@ -901,3 +901,41 @@ async fn trade_updates_in_text_frames_and_a_silent_trade_stream() {
         .unwrap_err();
     assert!(matches!(e, VenueError::Silent { .. }), "{e}");
 }
+
+#[tokio::test]
+async fn the_bar_series_fills_a_large_market_order_in_parts() {
+    let (fake, client) = start(FakeAlpacaConfig {
+        fill_from_bars: true,
+        ..Default::default()
+    })
+    .await;
+    let mut updates = client.updates().await.unwrap();
+    let req = order("big-1", OrderKind::Market, dec!(300));
+    client.submit(&req, None).await.unwrap();
+    let mut o = ploutos_core::order::Order::new(req, Timestamp::EPOCH);
+    let mut fills = Vec::new();
+    while o.status != ploutos_core::order::OrderStatus::Filled {
+        let (id, ev) = update(&mut updates).await;
+        assert_eq!(id.as_str(), "big-1");
+        if let OrderEvent::Filled(f) = &ev {
+            fills.push(f.clone());
+        }
+        o.apply(&ev).unwrap();
+    }
+    assert!(fills.len() > 1, "filled in parts: {fills:?}");
+    assert_eq!(o.filled_quantity, dec!(300));
+    assert!(fills.windows(2).all(|w| w[0].leaves > w[1].leaves));
+    let opens: Vec<_> = fake
+        .published_bars("AAPL")
+        .iter()
+        .map(|b| {
+            rust_decimal::Decimal::from_f64_retain(b.open)
+                .unwrap()
+                .round_dp(2)
+        })
+        .collect();
+    assert!(
+        fills.iter().all(|f| opens.contains(&f.price)),
+        "fills at bar opens"
+    );
+}

@@ -66,6 +66,9 @@ pub struct FakeAlpacaConfig {
     pub cash: Decimal,
     /// Fill market orders at once at the last published close of their symbol.
     pub auto_fill_market: bool,
+    /// Match working market, limit and stop orders against each newly published bar
+    /// (partial fills of at most 1% of the bar's volume per bar).
+    pub fill_from_bars: bool,
     /// Send trade updates as binary frames (as the paper host does).
     pub binary_trade_frames: bool,
     /// `GET /v2/clock` `is_open`.
@@ -106,6 +109,7 @@ impl Default for FakeAlpacaConfig {
             page_cap: 10_000,
             cash: Decimal::new(100_000, 0),
             auto_fill_market: false,
+            fill_from_bars: false,
             binary_trade_frames: true,
             clock_open: true,
             early_closes: Vec::new(),
@@ -282,6 +286,9 @@ impl FakeAlpaca {
             signals,
             updates,
         });
+        if shared.cfg.fill_from_bars {
+            tokio::spawn(match_orders(Arc::downgrade(&shared)));
+        }
         let app = router(shared.clone());
         let server = tokio::spawn(async move {
             // The fake's server ends only with the test (abort on drop).
@@ -437,6 +444,29 @@ impl FakeAlpaca {
         let book = lock(&self.shared.book);
         book.by_client(client_order_id)
             .map(trading::FakeOrder::to_json)
+    }
+}
+
+/// Matches working orders against every bar index as it is published, until the fake is
+/// dropped.
+async fn match_orders(shared: std::sync::Weak<Shared>) {
+    let mut done = match shared.upgrade() {
+        Some(s) => s.published(),
+        None => return,
+    };
+    let pace = match shared.upgrade() {
+        Some(s) => s.cfg.pace,
+        None => return,
+    };
+    let mut tick = tokio::time::interval(pace);
+    loop {
+        tick.tick().await;
+        let Some(s) = shared.upgrade() else { return };
+        let upto = s.published();
+        while done < upto {
+            trading::match_bar_index(&s, done);
+            done += 1;
+        }
     }
 }
 

@@ -966,3 +966,42 @@ pub(crate) async fn close_all(State(shared): S, headers: HeaderMap, Query(q): Q)
         .collect();
     reply(StatusCode::MULTI_STATUS, Value::Array(entries), Some(rate))
 }
+
+/// The fill (quantity, price) the minute bar `bar` gives order `o`, if it trades: market
+/// orders at the open; limits when the range reaches the limit (at the better of limit and
+/// open); stops when the range reaches the stop (at the worse of stop and open). At most
+/// 1% of the bar's volume (at least one share) fills per bar, so big orders fill in parts.
+fn bar_fill(o: &FakeOrder, bar: &super::series::SeriesBar) -> Option<(Decimal, Decimal)> {
+    let d = |x: f64| Decimal::from_f64(x).map(|v| v.round_dp(2));
+    let (open, high, low) = (d(bar.open)?, d(bar.high)?, d(bar.low)?);
+    let buy = o.side == "buy";
+    let price = match (o.kind.as_str(), o.limit_price, o.stop_price) {
+        ("market", _, _) => open,
+        ("limit", Some(l), _) if buy && low <= l => l.min(open),
+        ("limit", Some(l), _) if !buy && high >= l => l.max(open),
+        ("stop", _, Some(s)) if buy && high >= s => s.max(open),
+        ("stop", _, Some(s)) if !buy && low <= s => s.min(open),
+        _ => return None,
+    };
+    let rest = o.qty? - o.filled_qty;
+    let capacity = Decimal::from(bar.volume / 100).max(Decimal::ONE);
+    (rest > Decimal::ZERO).then(|| (rest.min(capacity), price))
+}
+
+/// Matches every working order against bar index `i` of its symbol's series.
+pub(crate) fn match_bar_index(shared: &Shared, i: usize) {
+    let mut book = lock(&shared.book);
+    let working: Vec<usize> = (0..book.orders.len())
+        .filter(|&k| book.orders[k].is_open())
+        .collect();
+    for k in working {
+        let bar = shared
+            .series
+            .get(&book.orders[k].symbol)
+            .and_then(|s| s.get(i).copied().flatten());
+        if let Some((qty, price)) = bar.and_then(|b| bar_fill(&book.orders[k], &b)) {
+            // A fill the book refuses leaves the order working.
+            let _ = execute(shared, &mut book, k, qty, price);
+        }
+    }
+}

@@ -44,6 +44,9 @@ struct AlpacaArgs {
     /// Fill market orders at once at the last close.
     #[arg(long)]
     auto_fill: bool,
+    /// Fill working market/limit/stop orders from the bars as they are published.
+    #[arg(long)]
+    fill_from_bars: bool,
 }
 
 #[tokio::main]
@@ -59,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
                 prepublished: a.prepublished,
                 seed: a.seed,
                 auto_fill_market: a.auto_fill,
+                fill_from_bars: a.fill_from_bars,
                 ..Default::default()
             };
             ploutos_fakes::alpaca::serve_forever(cfg).await
