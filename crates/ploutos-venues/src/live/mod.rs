@@ -12,7 +12,7 @@
 
 mod resilient;
 
-pub use resilient::{ResilientConfig, ResilientFeed};
+pub use resilient::{FeedNotice, FeedStats, ResilientConfig, ResilientFeed};
 
 use std::future::Future;
 
@@ -82,7 +82,9 @@ pub trait BarSession: Send {
     /// connection failed — including [`VenueError::Silent`] when nothing (no data, no pong)
     /// arrived within the session's idle timeout. Either way the caller reconnects unless
     /// the error is fatal ([`VenueError::is_fatal`]). Answering pings is the session's job.
-    fn next_event(&mut self) -> impl Future<Output = Result<Option<StreamEvent>, VenueError>> + Send;
+    fn next_event(
+        &mut self,
+    ) -> impl Future<Output = Result<Option<StreamEvent>, VenueError>> + Send;
 }
 
 /// A venue's market data: live stream plus REST history.
