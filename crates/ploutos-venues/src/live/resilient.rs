@@ -357,8 +357,9 @@ impl<V: BarVenue> Worker<V> {
                     match self.gate.judge(&symbol, bar.time()) {
                         Verdict::Duplicate => continue,
                         Verdict::Gap { from } if self.cfg.gap_backfill => {
-                            if let Err(end) =
-                                self.backfill(&[symbol.clone()], from, bar.time()).await
+                            if let Err(end) = self
+                                .backfill(std::slice::from_ref(&symbol), from, bar.time())
+                                .await
                             {
                                 return end;
                             }
