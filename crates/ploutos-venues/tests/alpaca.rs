@@ -939,3 +939,34 @@ async fn the_bar_series_fills_a_large_market_order_in_parts() {
         "fills at bar opens"
     );
 }
+
+#[tokio::test]
+async fn recent_sip_bars_on_the_free_plan_are_a_clear_fatal_error() {
+    let (fake, _) = start(FakeAlpacaConfig {
+        prepublished: 30,
+        pace: Duration::from_secs(3600), // the fake's clock stands still
+        ..Default::default()
+    })
+    .await;
+    let mut cfg = client_cfg(&fake, "iex");
+    cfg.feed = "sip".into();
+    let client = Alpaca::new(cfg).unwrap();
+    let from = series_start();
+    let to = Timestamp::from_secs(from.as_secs() + 30 * 60).unwrap();
+    let e = client
+        .history(&sym("AAPL"), Timeframe::M1, from, to)
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        e.is_fatal() && text.contains("403") && text.contains("recent SIP") && text.contains("iex"),
+        "{text}"
+    );
+    // Older than 15 minutes is allowed.
+    let old = Timestamp::from_secs(from.as_secs() + 10 * 60).unwrap();
+    assert!(!client
+        .history(&sym("AAPL"), Timeframe::M1, from, old)
+        .await
+        .unwrap()
+        .is_empty());
+}

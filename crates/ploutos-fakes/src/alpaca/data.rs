@@ -383,6 +383,25 @@ fn parse_bound(q: &Q, key: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>
     }
 }
 
+/// 403 for recent SIP data without a SIP entitlement (the free plan: SIP only 15 minutes
+/// late). The fake's "now" is the end of the last published minute.
+fn forbidden(shared: &Shared, q: &Q) -> Option<Response> {
+    let sip = q.get("feed").map(String::as_str) == Some("sip");
+    if !sip || shared.cfg.entitled_feeds.iter().any(|f| f == "sip") {
+        return None;
+    }
+    let minutes = i64::try_from(shared.published()).unwrap_or(i64::MAX);
+    let now = shared.cfg.start + chrono::Duration::minutes(minutes);
+    let end = parse_bound(q, "end").ok().flatten().unwrap_or(now);
+    (end > now - chrono::Duration::minutes(15)).then(|| {
+        reply(
+            StatusCode::FORBIDDEN,
+            json!({"message": "subscription does not permit querying recent SIP data"}),
+            None,
+        )
+    })
+}
+
 /// The selected bars, ordered symbol → time, as (symbol, bar json).
 fn select(shared: &Shared, symbols: &[String], q: &Q) -> Result<Vec<(String, Value)>, String> {
     match q.get("timeframe").map(String::as_str) {
@@ -449,6 +468,9 @@ pub(crate) async fn bars_multi(
         Err(resp) => return resp,
     };
     shared.knobs().last_bars_query = Some(q.clone());
+    if let Some(refused) = forbidden(&shared, &q) {
+        return refused;
+    }
     let Some(symbols) = q.get("symbols").filter(|s| !s.is_empty()) else {
         return bad(StatusCode::BAD_REQUEST, "symbols is required");
     };
@@ -487,6 +509,9 @@ pub(crate) async fn bars_single(
         Err(resp) => return resp,
     };
     shared.knobs().last_bars_query = Some(q.clone());
+    if let Some(refused) = forbidden(&shared, &q) {
+        return refused;
+    }
     let result =
         select(&shared, std::slice::from_ref(&symbol), &q).and_then(|all| page(&shared, &q, all));
     match result {

@@ -163,6 +163,13 @@ impl AlpacaConfig {
                 self.idle_timeout, self.ping_interval
             ));
         }
+        if self.ping_interval >= self.idle_timeout {
+            // Pongs are what keeps a quiet stream from looking dead.
+            return bad(format!(
+                "ping_interval {:?} must be shorter than idle_timeout {:?}",
+                self.ping_interval, self.idle_timeout
+            ));
+        }
         if self.rate_limit_per_minute == 0 {
             return bad("rate_limit_per_minute is 0".to_string());
         }
