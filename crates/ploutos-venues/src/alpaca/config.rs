@@ -8,8 +8,8 @@ use crate::net::check_url;
 use super::wire::VENUE;
 
 /// Everything the Alpaca client needs. Start from [`AlpacaConfig::paper`] or
-/// [`AlpacaConfig::live`], then [`AlpacaConfig::apply_env`].
-#[derive(Debug, Clone, PartialEq)]
+/// [`AlpacaConfig::live`], then [`AlpacaConfig::apply_env`]. `Debug` never shows the secret.
+#[derive(Clone, PartialEq)]
 pub struct AlpacaConfig {
     /// The FULL market-data stream URL, e.g. `wss://stream.data.alpaca.markets/v2/iex`.
     pub data_ws_url: String,
@@ -53,6 +53,27 @@ pub struct AlpacaConfig {
     pub retry_base: Duration,
     /// The longest a rate-limit wait may last.
     pub max_rate_wait: Duration,
+}
+
+impl std::fmt::Debug for AlpacaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlpacaConfig")
+            .field("data_ws_url", &self.data_ws_url)
+            .field("data_url", &self.data_url)
+            .field("trading_url", &self.trading_url)
+            .field("trading_ws_url", &self.trading_ws_url)
+            .field("key_id", &self.key_id)
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("feed", &self.feed)
+            .field("adjustment", &self.adjustment)
+            .field("request_timeout", &self.request_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("ping_interval", &self.ping_interval)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AlpacaConfig {
@@ -224,5 +245,12 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("ALPACA_API_KEY"));
+        let mut secret = AlpacaConfig::paper();
+        secret.secret_key = Some("very-secret".into());
+        let shown = format!("{secret:?}");
+        assert!(
+            shown.contains("<redacted>") && !shown.contains("very-secret"),
+            "{shown}"
+        );
     }
 }
