@@ -88,6 +88,7 @@ fn config() -> EngineConfig {
         },
         // One-minute bars with fees lose often: let the streak run longer than the default 5.
         breakers: toml::from_str("losing_streak = { threshold = 12, resume = { when = \"next_day\" } }").unwrap(),
+        execution: Default::default(),
     }
 }
 

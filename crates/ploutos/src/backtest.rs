@@ -188,6 +188,7 @@ pub(crate) fn plain_config(
             ..PaperConfig::default()
         },
         instruments,
+        execution: Default::default(),
     }
 }
 
@@ -263,6 +264,7 @@ pub fn run(args: BacktestArgs) -> Result<()> {
                 exits: None,
                 risk: None,
                 enabled: true,
+                execution: None,
             };
             let cfg = plain_config(
                 strategy,

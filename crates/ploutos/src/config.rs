@@ -144,6 +144,7 @@ impl Config {
             breakers: self.breakers.clone(),
             broker: self.broker.clone(),
             instruments: self.instruments.clone(),
+            execution: Default::default(),
         }
     }
 }

@@ -238,6 +238,7 @@ impl Job<'_> {
             exits: None,
             risk: None,
             enabled: true,
+            execution: None,
         };
         let cfg = plain_config(
             strategy,

@@ -32,6 +32,9 @@ pub struct StrategyConfig {
     pub risk: Option<RiskConfig>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Where this strategy's orders go (default: the engine's [`EngineConfig::execution`]).
+    #[serde(default)]
+    pub execution: Option<Execution>,
 }
 
 fn yes() -> bool {
@@ -49,4 +52,21 @@ pub struct EngineConfig {
     /// Trading rules per symbol (tick, step, minimums, stock or crypto). A symbol without an
     /// entry trades as crypto with an 8-decimal step and no minimums.
     pub instruments: Vec<Instrument>,
+    /// Where orders go: the built-in paper broker (backtests, replays, paper trading on a
+    /// live feed) or a venue outside the engine (Alpaca, Binance: live, or Alpaca's paper
+    /// account), reached through [`super::ExecCommand`]s.
+    pub execution: Execution,
+}
+
+/// Where the engine's orders are executed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Execution {
+    /// The engine's own [`crate::broker::PaperBroker`] fills them.
+    #[default]
+    Paper,
+    /// A venue fills them: the engine queues [`super::ExecCommand`]s
+    /// ([`super::Engine::take_commands`]) and learns the outcome from
+    /// [`super::Engine::on_order_event`].
+    Venue,
 }

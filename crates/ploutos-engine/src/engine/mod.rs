@@ -14,9 +14,11 @@
 //! 4. time exits are checked and the drawdown / daily-loss breakers see the new equity.
 
 mod config;
+mod reconcile;
 mod state;
 
-pub use config::{EngineConfig, StrategyConfig};
+pub use config::{EngineConfig, Execution, StrategyConfig};
+pub use reconcile::{BrokerTruth, Discrepancy};
 pub use state::{key, EngineState, PositionMeta};
 
 use std::collections::{BTreeMap, HashMap};
@@ -102,6 +104,35 @@ pub struct Engine {
     words: bool,
     /// The global breaker scope's name, shared (not allocated per event).
     global: Arc<str>,
+    /// With [`Execution::Venue`]: orders and cancels for the venue, in order
+    /// ([`Engine::take_commands`]).
+    outbox: Vec<ExecCommand>,
+    /// With [`Execution::Venue`]: the latest fill ids applied (order, fill), so a fill the
+    /// venue reports twice (in the order's answer and on the update stream) counts once even
+    /// after its order closed.
+    recent_fills: std::collections::VecDeque<(ClientOrderId, String)>,
+}
+
+/// How many applied fill ids [`Engine::on_order_event`] remembers.
+const RECENT_FILLS: usize = 4096;
+
+/// What the engine asks an outside venue to do ([`Execution::Venue`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExecCommand {
+    /// Place this order (idempotent by its client order id).
+    Submit {
+        /// The order.
+        order: OrderRequest,
+        /// The last price of the symbol (for the venue's local checks of market orders).
+        reference_price: Option<Decimal>,
+    },
+    /// Cancel this order.
+    Cancel {
+        /// The instrument (Binance needs it).
+        symbol: Symbol,
+        /// The order.
+        client_id: ClientOrderId,
+    },
 }
 
 /// `minutes` after `t`.
@@ -226,6 +257,8 @@ impl Engine {
             open_entries: HashMap::new(),
             words: true,
             global: Arc::from(GLOBAL),
+            outbox: Vec::new(),
+            recent_fills: std::collections::VecDeque::new(),
             trades_stocks,
             bar_open: None,
         })
@@ -999,8 +1032,34 @@ impl Engine {
             .bar_open
             .and_then(|o| o.checked_add_nanos(1))
             .map_or(now, |t| t.min(now));
+        if self.venue_executes(&req.strategy) {
+            self.outbox.push(ExecCommand::Submit {
+                order: req,
+                reference_price: ctx.last_price,
+            });
+            return;
+        }
         let evs = self.state.broker.submit(req, at, ctx);
         self.scratch.extend(evs);
+    }
+
+    /// Whether a venue outside the engine executes `strategy`'s orders.
+    fn venue_executes(&self, strategy: &str) -> bool {
+        self.cfg
+            .strategies
+            .iter()
+            .find(|s| s.name == strategy)
+            .and_then(|s| s.execution)
+            .unwrap_or(self.cfg.execution)
+            == Execution::Venue
+    }
+
+    /// Whether a venue outside the engine executes the order `id` (by its strategy).
+    fn venue_order(&self, id: &ClientOrderId) -> Option<&Order> {
+        self.state
+            .open_orders
+            .get(id)
+            .filter(|o| self.venue_executes(&o.request.strategy))
     }
 
     fn submit(&mut self, req: OrderRequest, out: &mut Vec<EngineEvent>) {
@@ -1016,6 +1075,12 @@ impl Engine {
     /// Whether the broker still works `id` (not filled, canceled or expired there, even if the
     /// engine has not processed that news yet).
     fn broker_working(&self, id: &ClientOrderId) -> bool {
+        if let Some(o) = self.venue_order(id) {
+            // The venue's view arrives as events; until then the engine's book is the best
+            // knowledge (a cancel already asked for counts as not working).
+            return !o.status.is_closed()
+                && o.status != ploutos_core::order::OrderStatus::PendingCancel;
+        }
         self.state.broker.order(id).is_some_and(|o| {
             !o.status.is_closed() && o.status != ploutos_core::order::OrderStatus::PendingCancel
         })
@@ -1033,6 +1098,14 @@ impl Engine {
         let now = self.state.now;
         self.scratch
             .push((id.clone(), OrderEvent::CancelRequested { time: now }));
+        if let Some(o) = self.venue_order(id) {
+            let symbol = o.request.symbol.clone();
+            self.outbox.push(ExecCommand::Cancel {
+                symbol,
+                client_id: id.clone(),
+            });
+            return;
+        }
         let evs = self.state.broker.cancel(id, now);
         self.scratch.extend(evs);
     }
@@ -1144,6 +1217,24 @@ impl Engine {
             });
             if let OrderEvent::Filled(fill) = &ev {
                 self.book_fill(&req, fill, out);
+                // A venue executing separate orders does not know our one-cancels-other
+                // pairs (the paper broker does): the first fill of one cancels its peer,
+                // unless booking the fill cancelled it already.
+                if self.venue_executes(&req.strategy) {
+                    if let Some(peer) = &req.contingency.one_cancels_other {
+                        let asked = |q: &[(ClientOrderId, OrderEvent)]| {
+                            q.iter().any(|(p, e)| {
+                                p == peer && matches!(e, OrderEvent::CancelRequested { .. })
+                            })
+                        };
+                        if self.broker_working(peer)
+                            && !asked(&pending[i..])
+                            && !asked(&self.scratch)
+                        {
+                            self.queue_cancel(peer);
+                        }
+                    }
+                }
                 // Follow-up orders (exits after an entry) are announced, then their events
                 // handled in turn.
                 let now = self.state.now;
@@ -1493,6 +1584,42 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// With [`Execution::Venue`]: the orders and cancels queued since the last call, for the
+    /// venue, in the order they were decided.
+    pub fn take_commands(&mut self) -> Vec<ExecCommand> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// With [`Execution::Venue`]: what the venue reported about order `id` (accepted, a fill,
+    /// canceled …), applied exactly as the paper broker's reports are: fills move the
+    /// portfolio, entries get their exits, breakers see the new equity. A fill already applied
+    /// (same order and fill id: venues report a fill both in the order's answer and on the
+    /// update stream) is expected and changes nothing.
+    pub fn on_order_event(
+        &mut self,
+        id: ClientOrderId,
+        ev: OrderEvent,
+        out: &mut Vec<EngineEvent>,
+    ) {
+        if let OrderEvent::Filled(fill) = &ev {
+            let seen = self
+                .recent_fills
+                .iter()
+                .any(|(o, f)| o == &id && f == &fill.id);
+            if seen {
+                return;
+            }
+            if self.recent_fills.len() == RECENT_FILLS {
+                self.recent_fills.pop_front();
+            }
+            self.recent_fills.push_back((id.clone(), fill.id.clone()));
+        }
+        self.scratch.clear();
+        self.scratch.push((id, ev));
+        self.handle_broker_events(out);
+        self.check_equity(out);
     }
 
     /// Whether the global scope is halted (panic or a global breaker).
