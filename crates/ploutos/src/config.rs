@@ -29,7 +29,7 @@ impl Default for AnalyzerConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedConfig {
-    /// `replay` (files); the live venues come with their issue.
+    /// `replay` (files, the default), `alpaca` or `binance` (live market data).
     pub venue: String,
     /// Replay files, `SYMBOL=path` or `path` (symbol from the file name); relative paths are
     /// relative to the config file.
@@ -89,6 +89,33 @@ pub struct Config {
     pub broker: PaperConfig,
     pub instruments: Vec<Instrument>,
     pub strategies: Vec<StrategyConfig>,
+    pub trading: TradingConfig,
+    pub venues: crate::venues::VenuesConfig,
+}
+
+/// `[trading]`: paper or live, and the safety switch for live.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TradingConfig {
+    /// `paper` (the default): the engine's paper broker fills orders at live prices (Binance
+    /// "demo"). `live`: orders go to the venue, with real money.
+    pub mode: Mode,
+    /// The config switch for live mode (instead of `--live` on the command line).
+    pub live: bool,
+    /// Paper mode on Alpaca with Alpaca's own paper account (orders go to
+    /// paper-api.alpaca.markets) instead of the engine's paper broker.
+    pub alpaca_paper_account: bool,
+}
+
+/// Paper or live trading.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Simulated fills at live prices.
+    #[default]
+    Paper,
+    /// Real orders.
+    Live,
 }
 
 impl Config {
@@ -108,9 +135,13 @@ impl Config {
             "analyzer.max_tickers = 0: must be at least 1"
         );
         anyhow::ensure!(
-            cfg.feed.venue == "replay",
-            "feed.venue = {:?}: only \"replay\" is available in this version",
+            matches!(cfg.feed.venue.as_str(), "replay" | "alpaca" | "binance"),
+            "feed.venue = {:?}: expected \"replay\", \"alpaca\" or \"binance\"",
             cfg.feed.venue
+        );
+        anyhow::ensure!(
+            cfg.trading.mode == Mode::Paper || cfg.feed.venue != "replay",
+            "trading.mode = \"live\" needs a live feed.venue (\"alpaca\" or \"binance\"), not \"replay\""
         );
         anyhow::ensure!(
             cfg.feed.speed.is_finite() && cfg.feed.speed >= 0.0,

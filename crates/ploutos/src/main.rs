@@ -10,6 +10,7 @@ mod report;
 mod run;
 mod samples;
 mod synth;
+mod venues;
 
 use std::process::ExitCode;
 
