@@ -45,6 +45,9 @@ pub struct ResilientConfig {
     pub backfill_attempts: u32,
     /// Events buffered between the connection task and the consumer.
     pub buffer: usize,
+    /// Bars of history delivered per symbol before the first live one (indicator warm-up),
+    /// fetched over REST up to the first streamed bar, so history and stream meet exactly.
+    pub warmup_bars: u32,
 }
 
 impl Default for ResilientConfig {
@@ -55,6 +58,7 @@ impl Default for ResilientConfig {
             gap_backfill: false,
             backfill_attempts: 5,
             buffer: 4096,
+            warmup_bars: 0,
         }
     }
 }
@@ -285,8 +289,9 @@ impl<V: BarVenue> Worker<V> {
                     attempt += 1;
                     self.bump(|s| s.connects += 1);
                     self.notice(FeedNotice::Connected { attempt });
-                    // After the first connection every session starts with a catch-up.
-                    let catch_up = attempt > 1;
+                    // After the first connection every session starts with a catch-up; the
+                    // first one with the warm-up, if asked for.
+                    let catch_up = attempt > 1 || self.cfg.warmup_bars > 0;
                     let end = self.pump(session, catch_up).await;
                     self.bump(|s| s.disconnects += 1);
                     end
@@ -357,9 +362,8 @@ impl<V: BarVenue> Worker<V> {
                     match self.gate.judge(&symbol, bar.time()) {
                         Verdict::Duplicate => continue,
                         Verdict::Gap { from } if self.cfg.gap_backfill => {
-                            if let Err(end) = self
-                                .backfill(std::slice::from_ref(&symbol), from, bar.time())
-                                .await
+                            if let Err(end) =
+                                self.backfill(&[(symbol.clone(), from)], bar.time()).await
                             {
                                 return end;
                             }
@@ -394,46 +398,41 @@ impl<V: BarVenue> Worker<V> {
         }
     }
 
-    /// After a reconnect: every symbol already seen gets its bars `[last + tf, until)`.
+    /// Before the first new bar of a session (open time `until`): every symbol already seen
+    /// gets its missed bars `[last + tf, until)`; on the first connection, with
+    /// [`ResilientConfig::warmup_bars`], every symbol gets that many bars before `until`
+    /// (the indicators' warm-up), all merged in time order.
     async fn catch_up_all(&mut self, until: Timestamp) -> Result<(), End> {
-        let mut seen: Vec<Symbol> = self
-            .sub
-            .symbols
-            .iter()
-            .filter(|s| self.gate.last.contains_key(*s))
-            .cloned()
-            .collect();
-        seen.sort();
-        if seen.is_empty() {
-            return Ok(());
+        let warmup = i64::from(self.cfg.warmup_bars).saturating_mul(self.gate.timeframe.as_nanos());
+        let mut ranges: Vec<(Symbol, Timestamp)> = Vec::new();
+        for s in &self.sub.symbols {
+            let start = match self.gate.last.get(s) {
+                Some(&t) => self.gate.after(t),
+                None if warmup > 0 => {
+                    Timestamp::from_nanos(until.as_nanos().saturating_sub(warmup))
+                }
+                None => continue,
+            };
+            ranges.push((s.clone(), start));
         }
-        let from = seen
-            .iter()
-            .filter_map(|s| self.gate.last.get(s))
-            .min()
-            .map(|&t| self.gate.after(t))
-            .unwrap_or(until);
-        self.backfill(&seen, from, until).await
+        ranges.sort();
+        self.backfill(&ranges, until).await
     }
 
-    /// Fetches `[from, until)` of `symbols` over REST (retrying), and delivers what the gate
-    /// lets through, merged in time order (ties in symbol order).
+    /// Fetches `[start, until)` of each symbol over REST (retrying), and delivers what the
+    /// gate lets through, merged in time order (ties in symbol order).
     async fn backfill(
         &mut self,
-        symbols: &[Symbol],
-        from: Timestamp,
+        ranges: &[(Symbol, Timestamp)],
         until: Timestamp,
     ) -> Result<(), End> {
-        if from >= until {
-            return Ok(());
-        }
         let mut merged: Vec<(Timestamp, usize, Bar)> = Vec::new();
-        for (i, symbol) in symbols.iter().enumerate() {
+        for (i, (symbol, start)) in ranges.iter().enumerate() {
             let start = self
                 .gate
                 .last
                 .get(symbol)
-                .map_or(from, |&t| self.gate.after(t).max(from));
+                .map_or(*start, |&t| self.gate.after(t).max(*start));
             if start >= until {
                 continue;
             }
@@ -441,9 +440,9 @@ impl<V: BarVenue> Worker<V> {
             merged.extend(bars.into_iter().map(|b| (b.time(), i, b)));
         }
         merged.sort_by_key(|(t, i, _)| (*t, *i));
-        let mut counts = vec![0usize; symbols.len()];
+        let mut counts = vec![0usize; ranges.len()];
         for (t, i, bar) in merged {
-            let symbol = &symbols[i];
+            let symbol = &ranges[i].0;
             if t >= until || self.gate.judge(symbol, t) == Verdict::Duplicate {
                 continue;
             }
@@ -452,12 +451,15 @@ impl<V: BarVenue> Worker<V> {
             }
             counts[i] += 1;
         }
-        for (symbol, bars) in symbols.iter().zip(counts) {
+        for ((symbol, from), bars) in ranges.iter().zip(counts) {
+            if *from >= until {
+                continue;
+            }
             self.bump(|s| s.backfilled += bars as u64);
             self.notice(FeedNotice::Backfilled {
                 symbol: symbol.clone(),
                 bars,
-                from,
+                from: *from,
                 to: until,
             });
         }
@@ -779,6 +781,42 @@ mod tests {
         let want: Vec<(Symbol, Timestamp)> = (0..8)
             .flat_map(|i| [(a.clone(), ha[i].time()), (b.clone(), hb[i].time())])
             .collect();
+        assert_eq!(got, want);
+        assert_eq!(feed.stats().backfilled, 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn warm_up_history_meets_the_stream_exactly() {
+        let a = sym("AAPL");
+        let b = sym("MSFT");
+        let ha = series(10, 10.0);
+        let hb = series(10, 20.0);
+        // The stream starts at bar 6 (MSFT first): 3 bars of warm-up each, time-merged.
+        let script: Script = (6..10)
+            .flat_map(|i| [bar_ev(&b, hb[i]), bar_ev(&a, ha[i])])
+            .collect();
+        let venue = mock(
+            vec![Ok(script)],
+            vec![(a.clone(), ha.clone()), (b.clone(), hb.clone())],
+        );
+        let mut feed = ResilientFeed::start(
+            venue,
+            Subscription {
+                symbols: vec![b.clone(), a.clone()],
+                timeframe: Timeframe::M1,
+                trades: false,
+            },
+            ResilientConfig {
+                warmup_bars: 3,
+                ..cfg(false)
+            },
+            None,
+        );
+        let got = take(&mut feed, 14).await;
+        let mut want: Vec<(Symbol, Timestamp)> = (3..6)
+            .flat_map(|i| [(a.clone(), ha[i].time()), (b.clone(), hb[i].time())])
+            .collect();
+        want.extend((6..10).flat_map(|i| [(b.clone(), hb[i].time()), (a.clone(), ha[i].time())]));
         assert_eq!(got, want);
         assert_eq!(feed.stats().backfilled, 6);
     }
