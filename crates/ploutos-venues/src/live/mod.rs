@@ -12,7 +12,7 @@
 
 mod resilient;
 
-pub use resilient::{FeedNotice, FeedStats, ResilientConfig, ResilientFeed};
+pub use resilient::{FeedNotice, FeedStats, Origin, ResilientConfig, ResilientFeed};
 
 use std::future::Future;
 

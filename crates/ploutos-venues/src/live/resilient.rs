@@ -128,7 +128,8 @@ pub struct FeedStats {
 pub struct ResilientFeed {
     name: String,
     symbols: Vec<Symbol>,
-    rx: mpsc::Receiver<Result<MarketEvent, FeedError>>,
+    rx: mpsc::Receiver<Result<(MarketEvent, Origin), FeedError>>,
+    last_origin: Origin,
     stats: Arc<Mutex<FeedStats>>,
     task: JoinHandle<()>,
     ended: bool,
@@ -165,7 +166,15 @@ impl ResilientFeed {
             stats,
             task,
             ended: false,
+            last_origin: Origin::Stream,
         }
+    }
+
+    /// Where the event last returned by [`Feed::next_event`] came from. A live trader lets
+    /// strategies learn from [`Origin::Warmup`] and [`Origin::Backfill`] bars but trades only
+    /// once [`Origin::Stream`] bars flow again (and, live, after reconciling).
+    pub fn last_origin(&self) -> Origin {
+        self.last_origin
     }
 
     /// The counters so far.
@@ -196,7 +205,10 @@ impl Feed for ResilientFeed {
             }
             // `recv` is cancel-safe: an event not yet received stays in the channel.
             match self.rx.recv().await {
-                Some(Ok(ev)) => Ok(Some(ev)),
+                Some(Ok((ev, origin))) => {
+                    self.last_origin = origin;
+                    Ok(Some(ev))
+                }
                 Some(Err(e)) => {
                     self.ended = true;
                     Err(e)
@@ -208,6 +220,17 @@ impl Feed for ResilientFeed {
             }
         })
     }
+}
+
+/// Where a delivered event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// History before the first live bar ([`ResilientConfig::warmup_bars`]).
+    Warmup,
+    /// Bars missed while disconnected (or a hole), fetched over REST.
+    Backfill,
+    /// The live stream.
+    Stream,
 }
 
 /// Remembers, per symbol, the open time of the last bar delivered.
@@ -275,7 +298,7 @@ struct Worker<V: BarVenue> {
     cfg: ResilientConfig,
     gate: Gate,
     backoff: Backoff,
-    tx: mpsc::Sender<Result<MarketEvent, FeedError>>,
+    tx: mpsc::Sender<Result<(MarketEvent, Origin), FeedError>>,
     notices: Option<mpsc::Sender<FeedNotice>>,
     stats: Arc<Mutex<FeedStats>>,
 }
@@ -372,7 +395,7 @@ impl<V: BarVenue> Worker<V> {
                     }
                     // The first bar of a session proves the connection works.
                     self.backoff.reset();
-                    if !self.deliver_bar(symbol, bar).await {
+                    if !self.deliver_bar(symbol, bar, Origin::Stream).await {
                         return End::Stop;
                     }
                     self.bump(|s| s.streamed += 1);
@@ -380,7 +403,7 @@ impl<V: BarVenue> Worker<V> {
                 StreamEvent::Trade { symbol, trade } => {
                     if self
                         .tx
-                        .send(Ok(MarketEvent::Trade { symbol, trade }))
+                        .send(Ok((MarketEvent::Trade { symbol, trade }, Origin::Stream)))
                         .await
                         .is_err()
                     {
@@ -426,6 +449,17 @@ impl<V: BarVenue> Worker<V> {
         ranges: &[(Symbol, Timestamp)],
         until: Timestamp,
     ) -> Result<(), End> {
+        // A symbol delivered before gets missed bars; one never delivered, its warm-up.
+        let origins: Vec<Origin> = ranges
+            .iter()
+            .map(|(s, _)| {
+                if self.gate.last.contains_key(s) {
+                    Origin::Backfill
+                } else {
+                    Origin::Warmup
+                }
+            })
+            .collect();
         let mut merged: Vec<(Timestamp, usize, Bar)> = Vec::new();
         for (i, (symbol, start)) in ranges.iter().enumerate() {
             let start = self
@@ -446,7 +480,7 @@ impl<V: BarVenue> Worker<V> {
             if t >= until || self.gate.judge(symbol, t) == Verdict::Duplicate {
                 continue;
             }
-            if !self.deliver_bar(symbol.clone(), bar).await {
+            if !self.deliver_bar(symbol.clone(), bar, origins[i]).await {
                 return Err(End::Stop);
             }
             counts[i] += 1;
@@ -496,14 +530,14 @@ impl<V: BarVenue> Worker<V> {
     }
 
     /// Sends a bar to the consumer and moves the gate; false when the consumer is gone.
-    async fn deliver_bar(&mut self, symbol: Symbol, bar: Bar) -> bool {
+    async fn deliver_bar(&mut self, symbol: Symbol, bar: Bar, origin: Origin) -> bool {
         let open = bar.time();
         let ev = MarketEvent::Bar {
             symbol: symbol.clone(),
             timeframe: self.gate.timeframe,
             bar,
         };
-        if self.tx.send(Ok(ev)).await.is_err() {
+        if self.tx.send(Ok((ev, origin))).await.is_err() {
             return false;
         }
         self.gate.pass(&symbol, open);
@@ -655,19 +689,31 @@ mod tests {
     }
 
     async fn take(feed: &mut ResilientFeed, n: usize) -> Vec<(Symbol, Timestamp)> {
+        take_all(feed, n).await.0
+    }
+
+    /// The first `n` bars and where each came from.
+    async fn take_all(
+        feed: &mut ResilientFeed,
+        n: usize,
+    ) -> (Vec<(Symbol, Timestamp)>, Vec<Origin>) {
         let mut out = Vec::new();
+        let mut origins = Vec::new();
         while out.len() < n {
             // Time is paused: a feed that stalls fails the test instead of hanging it.
             let next = tokio::time::timeout(Duration::from_secs(3600), feed.next_event()).await;
             let Ok(next) = next else { break };
             match next {
-                Ok(Some(MarketEvent::Bar { symbol, bar, .. })) => out.push((symbol, bar.time())),
+                Ok(Some(MarketEvent::Bar { symbol, bar, .. })) => {
+                    out.push((symbol, bar.time()));
+                    origins.push(feed.last_origin());
+                }
                 Ok(Some(other)) => panic!("unexpected {other:?}"),
                 Ok(None) => break,
                 Err(e) => panic!("feed error {e}"),
             }
         }
-        out
+        (out, origins)
     }
 
     fn times(bars: &[Bar]) -> Vec<Timestamp> {
@@ -700,7 +746,8 @@ mod tests {
             cfg(false),
             None,
         );
-        let got = take(&mut feed, 12).await;
+        let (got, origins) = take_all(&mut feed, 12).await;
+        assert_eq!(&origins[5..8], &[Origin::Backfill; 3]);
         let got_times: Vec<Timestamp> = got.iter().map(|(_, t)| *t).collect();
         assert_eq!(got_times, times(&all));
         let st = feed.stats();
@@ -812,7 +859,15 @@ mod tests {
             },
             None,
         );
-        let got = take(&mut feed, 14).await;
+        let (got, origins) = take_all(&mut feed, 14).await;
+        assert!(
+            origins[..6].iter().all(|o| *o == Origin::Warmup),
+            "{origins:?}"
+        );
+        assert!(
+            origins[6..].iter().all(|o| *o == Origin::Stream),
+            "{origins:?}"
+        );
         let mut want: Vec<(Symbol, Timestamp)> = (3..6)
             .flat_map(|i| [(a.clone(), ha[i].time()), (b.clone(), hb[i].time())])
             .collect();
