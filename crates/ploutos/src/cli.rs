@@ -335,6 +335,55 @@ Examples:
         #[arg(long)]
         json: bool,
     },
+    /// Downloads closed bars from a venue's REST history into a bar file (resumable).
+    #[command(after_help = "\
+Examples:
+  ploutos data download --venue binance --symbol BTCUSDT --from 2024-01-01 --to 2024-02-01 --out btcusdt_1m.csv
+  ploutos data download --venue alpaca --symbol AAPL --timeframe 1m --from 2024-03-01 --to 2024-03-08 --out aapl.parquet
+  ploutos data download ... --allow-holes      (write the file even with missing bars, listing them)
+
+Bars go to OUT.part first (with OUT.part.json); run the same command again after a crash or
+Ctrl-C to continue where it stopped. Holes: Binance, any missing interval; Alpaca, any NYSE
+session without a single bar. See docs/data-download.md.")]
+    Download(DownloadArgs),
+}
+
+/// The venues `data download` fetches from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DownloadVenue {
+    /// Binance spot klines.
+    Binance,
+    /// Alpaca US stock bars (the feed from [venues.alpaca], IEX by default).
+    Alpaca,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// The venue.
+    #[arg(long, value_enum)]
+    pub venue: DownloadVenue,
+    /// The instrument, in Ploutos spelling (BTCUSDT, AAPL).
+    #[arg(long)]
+    pub symbol: String,
+    /// Bar length (1m, 5m, 1h, 1d).
+    #[arg(long, default_value = "1m", value_parser = parse_timeframe)]
+    pub timeframe: Timeframe,
+    /// First bar's open time: YYYY-MM-DD (midnight UTC) or RFC 3339.
+    #[arg(long)]
+    pub from: String,
+    /// End of the range, exclusive: YYYY-MM-DD (midnight UTC) or RFC 3339.
+    #[arg(long)]
+    pub to: String,
+    /// Output file: .parquet, else canonical CSV.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Take venue hosts from this config's [venues.*] tables (keys come from the environment
+    /// or .env).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the file even when bars are missing (the holes are listed).
+    #[arg(long)]
+    pub allow_holes: bool,
 }
 
 /// Output format of the analyzer.

@@ -4,6 +4,7 @@ mod analyze;
 mod backtest;
 mod cli;
 mod config;
+mod download;
 mod indicators;
 mod optimize;
 mod report;
@@ -33,6 +34,9 @@ fn main() -> ExitCode {
         Command::Data {
             command: DataCommand::Inspect { file, json },
         } => synth::inspect(&file, json),
+        Command::Data {
+            command: DataCommand::Download(args),
+        } => download::run(args),
         Command::Run(args) => run_cmd(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Optimize(args) => optimize::run(args),

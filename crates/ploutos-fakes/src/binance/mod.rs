@@ -153,6 +153,8 @@ pub(crate) struct Control {
     pub ping_interval: Duration,
     pub pong_deadline: Duration,
     pub requests: u64,
+    /// Open-time ranges `[from, to)` (ms) that REST klines leave out (holes).
+    pub omitted: Vec<(i64, i64)>,
 }
 
 /// Commands to every open stream connection.
@@ -258,6 +260,7 @@ fn shared_state(cfg: FakeBinanceConfig) -> Arc<Shared> {
             ping_interval: cfg.ping_interval,
             pong_deadline: cfg.pong_deadline,
             requests: 0,
+            omitted: Vec::new(),
         }),
         engine: Mutex::new(engine),
         started: Instant::now(),
@@ -386,6 +389,12 @@ impl FakeBinance {
             .get(client_order_id)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// REST klines leave out the bars opening in `[from_ms, to_ms)`, as if the venue had
+    /// lost them (a hole in the history; the stream is not affected).
+    pub fn omit_bars(&self, from_ms: i64, to_ms: i64) {
+        self.shared.ctl().omitted.push((from_ms, to_ms));
     }
 
     /// REST requests received so far.

@@ -455,11 +455,14 @@ fn klines(sh: &Shared, p: &Params) -> Result<Reply, Reply> {
         Some(t) => ceil(t.max(first)),
         None => (end - end.rem_euclid(iv) - (limit - 1) * iv).max(ceil(first)),
     };
+    let omitted = sh.ctl().omitted.clone();
     let mut rows = Vec::new();
     let mut t = start;
     while t <= end && rows.len() < usize::try_from(limit).unwrap_or(0) {
         let f = if t == forming { frac } else { 1.0 };
-        rows.push(kline_row(&kline(sh, s, t, iv, f)));
+        if !omitted.iter().any(|&(a, b)| a <= t && t < b) {
+            rows.push(kline_row(&kline(sh, s, t, iv, f)));
+        }
         t += iv;
     }
     Ok((200, Value::from(rows)))
