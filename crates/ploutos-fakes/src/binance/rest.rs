@@ -186,7 +186,9 @@ fn ceil_secs(d: Duration) -> u64 {
 
 /// Bans, 429s and the weight budget.
 fn admit(sh: &Shared, weight: u64, retry_after: &mut Option<u64>) -> Result<(), Reply> {
-    let server_minute = sh.server_ms().div_euclid(60_000);
+    // Read the clock before taking the control lock (server_ms takes it too).
+    let server_now = sh.server_ms();
+    let server_minute = server_now.div_euclid(60_000);
     let ban_len = sh.cfg.ban;
     let mut c = sh.ctl();
     c.requests += 1;
@@ -194,7 +196,7 @@ fn admit(sh: &Shared, weight: u64, retry_after: &mut Option<u64>) -> Result<(), 
     let ban = |c: &mut super::Control, len: Duration, retry_after: &mut Option<u64>| {
         c.banned_until = Some(now + len);
         *retry_after = Some(ceil_secs(len).max(1));
-        err(418, -1003, format!("Way too much request weight used; IP banned until {}. Please use WebSocket Streams for live updates to avoid bans.", sh.server_ms() + i64::try_from(len.as_millis()).unwrap_or(0)))
+        err(418, -1003, format!("Way too much request weight used; IP banned until {}. Please use WebSocket Streams for live updates to avoid bans.", server_now + i64::try_from(len.as_millis()).unwrap_or(0)))
     };
     if let Some(until) = c.banned_until.filter(|u| *u > now) {
         *retry_after = Some(ceil_secs(until - now).max(1));
