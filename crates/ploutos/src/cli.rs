@@ -436,8 +436,31 @@ pub struct AnalyzeArgs {
     /// Replay speed: N × real time; 0 = as fast as possible.
     #[arg(long, default_value_t = 0.0)]
     pub speed: f64,
+    /// Where market data comes from: `replay` (files, the default) or a live venue
+    /// (`alpaca` for US stocks, `binance` for spot crypto; hosts from [venues.*] in --config
+    /// and PLOUTOS_*_URL, keys from the environment or .env).
+    #[arg(long, value_enum, default_value_t = FeedKind::Replay)]
+    pub feed: FeedKind,
+    /// Live feeds: 1-minute bars of history fetched per ticker before the first live bar, so
+    /// signals start at once (default: enough for the indicators at the chosen timeframe).
+    #[arg(long)]
+    pub warmup: Option<u32>,
+    /// Stop after this many market events (tests).
+    #[arg(long, hide = true)]
+    pub max_events: Option<u64>,
     #[command(flatten)]
     pub opts: AnalyzerOptions,
+}
+
+/// A market-data source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FeedKind {
+    /// History files replayed.
+    Replay,
+    /// Alpaca's market-data stream (US stocks).
+    Alpaca,
+    /// Binance spot market streams.
+    Binance,
 }
 
 #[derive(Debug, Args)]

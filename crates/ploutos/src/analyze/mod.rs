@@ -6,6 +6,7 @@
 //! [`ConsensusDetector`]; each closed bar prints a line, each BUY/SELL at or above the minimum
 //! confidence a framed alert (text), or a JSON object (jsonl).
 
+pub(crate) mod live;
 pub(crate) mod output;
 pub(crate) mod source;
 mod stats;
@@ -19,7 +20,7 @@ use ploutos_core::{Bar, MarketEvent, Symbol, Timeframe};
 use ploutos_engine::bars::{BarAggregator, TradeBarBuilder};
 use ploutos_engine::consensus::{ConsensusConfig, ConsensusDetector};
 
-use crate::cli::{AnalyzeArgs, AnalyzerOptions, DemoArgs, Format};
+use crate::cli::{AnalyzeArgs, AnalyzerOptions, DemoArgs, FeedKind, Format};
 use crate::config::Config;
 use crate::samples;
 use output::Style;
@@ -27,6 +28,23 @@ use stats::SessionStats;
 
 /// `ploutos analyze`.
 pub fn run_analyze(args: AnalyzeArgs) -> Result<()> {
+    if args.feed != FeedKind::Replay {
+        if !args.replay.is_empty() {
+            bail!("--replay and --feed {:?} exclude each other", args.feed);
+        }
+        let warmup = args
+            .warmup
+            .unwrap_or_else(|| live::default_warmup(args.opts.timeframe));
+        return run(
+            Source::Live {
+                kind: args.feed,
+                tickers: args.tickers.clone(),
+                warmup,
+            },
+            &args.opts,
+            args.max_events,
+        );
+    }
     let sources = if args.replay.is_empty() {
         if args.tickers.is_empty() {
             bail!("nothing to analyze: give --replay FILE[,FILE…] or --tickers (bundled samples); see `ploutos analyze --help`");
@@ -47,7 +65,7 @@ pub fn run_analyze(args: AnalyzeArgs) -> Result<()> {
         speed: args.speed,
         align: None,
     };
-    run(plan, &args.opts)
+    run(Source::Replay(plan), &args.opts, args.max_events)
 }
 
 /// `ploutos demo`: the paper-trading demo, or with `--analyze-only` (or `--format jsonl`) the
@@ -90,7 +108,19 @@ pub fn run_demo(args: DemoArgs) -> Result<()> {
                 .max(Timeframe::M15.as_nanos()),
         ),
     };
-    run(plan, &args.opts)
+    run(Source::Replay(plan), &args.opts, None)
+}
+
+/// Where the analyzer's market data comes from.
+enum Source {
+    /// History files.
+    Replay(source::SessionPlan),
+    /// A live venue.
+    Live {
+        kind: FeedKind,
+        tickers: Vec<String>,
+        warmup: u32,
+    },
 }
 
 /// One ticker's pipeline.
@@ -250,14 +280,28 @@ impl Analyzer {
     }
 }
 
-fn run(plan: source::SessionPlan, opts: &AnalyzerOptions) -> Result<()> {
+fn run(src: Source, opts: &AnalyzerOptions, max_events: Option<u64>) -> Result<()> {
     let cfg = match &opts.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
     let max = opts.max_tickers.unwrap_or(cfg.analyzer.max_tickers);
     let min_confidence = opts.min_confidence.unwrap_or(cfg.consensus.min_confidence);
-    let loaded = source::load(&plan)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (loaded, live) = match &src {
+        Source::Replay(plan) => (source::load(plan)?, plan.speed > 0.0),
+        Source::Live {
+            kind,
+            tickers,
+            warmup,
+        } => {
+            let _rt = runtime.enter();
+            (live::start(*kind, tickers, &cfg, *warmup)?, true)
+        }
+    };
     if loaded.symbols.len() > max {
         bail!(
             "{} tickers requested, at most {max} allowed (raise it with --max-tickers or [analyzer] max_tickers)",
@@ -304,13 +348,9 @@ fn run(plan: source::SessionPlan, opts: &AnalyzerOptions) -> Result<()> {
             &cfg.consensus,
         )?;
     }
-    let live = plan.speed > 0.0;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let started = Instant::now();
     let mut feed = loaded.feed;
+    let mut seen = 0u64;
     let interrupted = runtime.block_on(async {
         let ctrl_c = tokio::signal::ctrl_c();
         tokio::pin!(ctrl_c);
@@ -323,6 +363,10 @@ fn run(plan: source::SessionPlan, opts: &AnalyzerOptions) -> Result<()> {
                         analyzer.on_event(&ev, &mut out)?;
                         if live {
                             out.flush()?;
+                        }
+                        seen += 1;
+                        if max_events.is_some_and(|m| seen >= m) {
+                            return Ok(false);
                         }
                     }
                     None => return Ok(false),

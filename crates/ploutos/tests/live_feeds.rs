@@ -1,0 +1,225 @@
+//! `ploutos analyze --feed alpaca|binance` against the fake servers, exactly as against the
+//! real hosts (only the URLs differ): the stream is dropped and bars are skipped mid-run, and
+//! every closed bar still reaches the analyzer exactly once and in order.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ploutos_fakes::alpaca::{FakeAlpaca, FakeAlpacaConfig};
+use ploutos_fakes::binance::{FakeBinance, FakeBinanceConfig};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Runs the analyzer with `env`, calls `disturb` once `after` jsonl lines arrived, and returns
+/// (symbol, timestamp) of every line and the stderr text.
+fn analyze(
+    args: &[&str],
+    env: &[(&str, String)],
+    after: usize,
+    disturb: impl FnOnce(),
+) -> (Vec<(String, String)>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ploutos"));
+    cmd.args(args)
+        .env_remove("ALPACA_API_KEY")
+        .env_remove("ALPACA_SECRET_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let err_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
+        s
+    });
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let mut disturb = Some(disturb);
+    loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => {
+                let v: serde_json::Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+                lines.push((
+                    v["symbol"].as_str().unwrap().to_string(),
+                    v["timestamp"].as_str().unwrap().to_string(),
+                ));
+                if lines.len() == after {
+                    if let Some(f) = disturb.take() {
+                        f();
+                    }
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                panic!("the analyzer printed nothing for 60 s");
+            }
+        }
+    }
+    let status = child.wait().unwrap();
+    let err = err_thread.join().unwrap();
+    assert!(status.success(), "analyzer failed: {err}");
+    (lines, err)
+}
+
+fn times_of(lines: &[(String, String)], symbol: &str) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|(s, _)| s == symbol)
+        .map(|(_, t)| t.clone())
+        .collect()
+}
+
+#[test]
+fn binance_analyzer_survives_a_dropped_stream_and_skipped_klines() {
+    let rt = runtime();
+    let fake = rt
+        .block_on(FakeBinance::start(FakeBinanceConfig {
+            history_bars: 200,
+            pace: Duration::from_millis(25),
+            ..FakeBinanceConfig::default()
+        }))
+        .unwrap();
+    let env = [
+        ("PLOUTOS_BINANCE_REST_URL", fake.rest_url()),
+        ("PLOUTOS_BINANCE_WS_URL", fake.ws_url()),
+        ("PLOUTOS_BINANCE_WS_API_URL", fake.ws_api_url()),
+    ];
+    let (lines, err) = analyze(
+        &[
+            "analyze",
+            "--feed",
+            "binance",
+            "--tickers",
+            "BTCUSDT,ETHUSDT",
+            "--format",
+            "jsonl",
+            "--all",
+            "--warmup",
+            "40",
+            "--max-events",
+            "200",
+        ],
+        &env,
+        30,
+        || {
+            // An outage: the stream goes away, and the next 4 klines are never streamed.
+            fake.skip_closed_bars(4);
+            fake.drop_streams();
+        },
+    );
+    assert!(err.contains("reconnected"), "{err}");
+    assert!(err.contains("bars from REST"), "{err}");
+    for symbol in ["BTCUSDT", "ETHUSDT"] {
+        let times = times_of(&lines, symbol);
+        assert!(times.len() > 60, "{symbol}: {} lines", times.len());
+        // Binance has a kline for every minute: consecutive minutes, none twice.
+        for w in times.windows(2) {
+            let a = chrono::DateTime::parse_from_rfc3339(&w[0]).unwrap();
+            let b = chrono::DateTime::parse_from_rfc3339(&w[1]).unwrap();
+            assert_eq!((b - a).num_seconds(), 60, "{symbol}: {} then {}", w[0], w[1]);
+        }
+    }
+}
+
+#[test]
+fn alpaca_analyzer_survives_a_dropped_stream_and_gets_exactly_the_published_bars() {
+    let rt = runtime();
+    let fake = rt
+        .block_on(FakeAlpaca::start(FakeAlpacaConfig {
+            prepublished: 120,
+            pace: Duration::from_millis(25),
+            ..FakeAlpacaConfig::default()
+        }))
+        .unwrap();
+    let env = [
+        ("PLOUTOS_ALPACA_DATA_WS_URL", fake.data_ws_url("iex")),
+        ("PLOUTOS_ALPACA_DATA_URL", fake.data_url()),
+        ("PLOUTOS_ALPACA_TRADING_URL", fake.trading_url()),
+        ("PLOUTOS_ALPACA_TRADING_WS_URL", fake.trading_ws_url()),
+        ("ALPACA_API_KEY", "fake-key".to_string()),
+        ("ALPACA_SECRET_KEY", "fake-secret".to_string()),
+    ];
+    let (lines, err) = analyze(
+        &[
+            "analyze",
+            "--feed",
+            "alpaca",
+            "--tickers",
+            "AAPL,MSFT",
+            "--format",
+            "jsonl",
+            "--all",
+            "--warmup",
+            "45",
+            "--max-events",
+            "160",
+        ],
+        &env,
+        30,
+        || {
+            fake.skip_stream_bars(3);
+            fake.drop_streams();
+        },
+    );
+    assert!(err.contains("reconnected"), "{err}");
+    for symbol in ["AAPL", "MSFT"] {
+        let times = times_of(&lines, symbol);
+        assert!(times.len() > 40, "{symbol}: {} lines", times.len());
+        // Exactly the fake's published bars (minutes without trades have none), by open time
+        // (the analyzer stamps a signal with its bar's open time).
+        let published: Vec<String> = fake
+            .published_bars(symbol)
+            .iter()
+            .map(|b| b.time.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .collect();
+        let first = published
+            .iter()
+            .position(|t| t == &times[0])
+            .unwrap_or_else(|| panic!("{symbol}: {} not published", times[0]));
+        assert_eq!(
+            times,
+            published[first..first + times.len()].to_vec(),
+            "{symbol}: the analyzer's bars are not the published ones"
+        );
+    }
+}
+
+#[test]
+fn alpaca_with_wrong_keys_stops_with_the_reason() {
+    let rt = runtime();
+    let fake = rt
+        .block_on(FakeAlpaca::start(FakeAlpacaConfig::default()))
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ploutos"))
+        .args(["analyze", "--feed", "alpaca", "--tickers", "AAPL"])
+        .env("PLOUTOS_ALPACA_DATA_WS_URL", fake.data_ws_url("iex"))
+        .env("PLOUTOS_ALPACA_DATA_URL", fake.data_url())
+        .env("ALPACA_API_KEY", "wrong")
+        .env("ALPACA_SECRET_KEY", "wrong")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("auth"), "{err}");
+}
