@@ -16,6 +16,34 @@ struct Cli {
 enum Venue {
     /// The Alpaca fake: market-data stream, trade updates, data REST and Trading API.
     Alpaca(AlpacaArgs),
+    /// The Binance spot fake: market streams, REST (signed orders, filters, weights) and
+    /// the WebSocket API user-data stream, on one port.
+    Binance(BinanceArgs),
+}
+
+#[derive(Args)]
+struct BinanceArgs {
+    /// Port on 127.0.0.1 (0: any free port; the URLs are printed).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Accepted API key.
+    #[arg(long, default_value = "fake-binance-key")]
+    key: String,
+    /// HMAC secret the signatures are checked with.
+    #[arg(long, default_value = "fake-binance-secret")]
+    secret: String,
+    /// Milliseconds of wall time per simulated 1-minute bar.
+    #[arg(long, default_value_t = 1000)]
+    pace_ms: u64,
+    /// 1-minute bars already closed at start (REST history).
+    #[arg(long, default_value_t = 1500)]
+    history_bars: u64,
+    /// Seed of the price series.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Seconds between server pings.
+    #[arg(long, default_value_t = 20)]
+    ping_secs: u64,
 }
 
 #[derive(Args)]
@@ -66,6 +94,19 @@ async fn main() -> anyhow::Result<()> {
                 ..Default::default()
             };
             ploutos_fakes::alpaca::serve_forever(cfg).await
+        }
+        Venue::Binance(b) => {
+            let cfg = ploutos_fakes::binance::FakeBinanceConfig {
+                port: b.port,
+                api_key: b.key,
+                secret_key: b.secret,
+                pace: std::time::Duration::from_millis(b.pace_ms.max(1)),
+                history_bars: b.history_bars,
+                seed: b.seed,
+                ping_interval: std::time::Duration::from_secs(b.ping_secs.max(1)),
+                ..Default::default()
+            };
+            ploutos_fakes::binance::serve_forever(cfg).await
         }
     }
 }

@@ -63,6 +63,8 @@ impl FakeSymbol {
 /// How the fake starts.
 #[derive(Debug, Clone)]
 pub struct FakeBinanceConfig {
+    /// Port on 127.0.0.1 (0: any free port).
+    pub port: u16,
     /// The symbols (default BTCUSDT around 43000 and ETHUSDT around 2300).
     pub symbols: Vec<FakeSymbol>,
     /// The API key the fake accepts.
@@ -100,6 +102,7 @@ impl Default for FakeBinanceConfig {
         eth.step_size = Decimal::new(1, 4);
         eth.level_qty = Decimal::new(5, 1);
         FakeBinanceConfig {
+            port: 0,
             symbols: vec![FakeSymbol::new("BTCUSDT", "BTC", "USDT", 43_000.0), eth],
             api_key: "fake-binance-key".into(),
             secret_key: "fake-binance-secret".into(),
@@ -271,14 +274,11 @@ fn shared_state(cfg: FakeBinanceConfig) -> Arc<Shared> {
 }
 
 impl FakeBinance {
-    /// Binds 127.0.0.1:0 and serves REST and both WebSocket paths.
+    /// Binds 127.0.0.1:`cfg.port` (0 by default: read the URLs back) and serves REST and
+    /// both WebSocket paths.
     pub async fn start(cfg: FakeBinanceConfig) -> anyhow::Result<FakeBinance> {
-        Self::start_on(cfg, "127.0.0.1:0").await
-    }
-
-    /// Binds `addr` (`127.0.0.1:8090`).
-    pub async fn start_on(cfg: FakeBinanceConfig, addr: &str) -> anyhow::Result<FakeBinance> {
-        let listener = tokio::net::TcpListener::bind(addr)
+        let addr = format!("127.0.0.1:{}", cfg.port);
+        let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
         let addr = listener.local_addr()?;
@@ -433,10 +433,10 @@ impl FakeBinance {
     }
 }
 
-/// Runs the fake on `addr` until the process is stopped (the `ploutos-fake binance`
-/// command).
-pub async fn serve_forever(cfg: FakeBinanceConfig, addr: &str) -> anyhow::Result<()> {
-    let fake = FakeBinance::start_on(cfg, addr).await?;
+/// Runs the fake until Ctrl-C (the `ploutos-fake binance` command), printing the
+/// environment that points the client at it.
+pub async fn serve_forever(cfg: FakeBinanceConfig) -> anyhow::Result<()> {
+    let fake = FakeBinance::start(cfg).await?;
     println!("fake Binance listening");
     println!("  PLOUTOS_BINANCE_REST_URL={}", fake.rest_url());
     println!("  PLOUTOS_BINANCE_WS_URL={}", fake.ws_url());
