@@ -301,6 +301,29 @@ impl Engine {
                 state.cursor
             )));
         }
+        e.adopt(state);
+        Ok(e)
+    }
+
+    /// Restores `state` for a live venue, where the market events before the snapshot cannot
+    /// be replayed: the book (orders, positions, breakers, counters) comes back exactly; the
+    /// strategies' indicators are warmed up afterwards with [`Engine::warm_up`], and the book
+    /// is checked against the broker with [`Engine::reconcile`] before trading.
+    pub fn restore_live(cfg: EngineConfig, state: EngineState) -> Result<Self, EngineError> {
+        let mut e = Engine::new(cfg, state.now)?;
+        e.adopt(state);
+        Ok(e)
+    }
+
+    /// A market event for the strategies' indicators only (warm-up history of a live feed):
+    /// no clock, no orders, no signals.
+    pub fn warm_up(&mut self, ev: &MarketEvent) {
+        self.warm(ev);
+    }
+
+    /// Takes `state` as the engine's own (restore).
+    fn adopt(&mut self, state: EngineState) {
+        let e = self;
         e.state = state;
         e.open_entries.clear();
         let entries: Vec<(Arc<str>, Symbol)> = e
@@ -313,7 +336,6 @@ impl Engine {
         for k in entries {
             *e.open_entries.entry(k).or_insert(0) += 1;
         }
-        Ok(e)
     }
 
     /// Feeds a market event to aggregators and strategies only (no trading): restore warm-up.

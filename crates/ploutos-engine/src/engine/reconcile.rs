@@ -115,6 +115,15 @@ impl std::fmt::Display for Discrepancy {
 }
 
 impl Engine {
+    /// The accounts of the strategies a venue executes.
+    fn venue_accounts(&self) -> impl Iterator<Item = &crate::portfolio::Account> {
+        self.state
+            .portfolio
+            .accounts
+            .values()
+            .filter(|a| self.venue_executes(&a.strategy))
+    }
+
     /// Holds new entries until the next [`Engine::reconcile`] that finds agreement (fail
     /// closed). Does nothing when the global scope is already paused for another reason
     /// (panic, a breaker): that pause stays in charge.
@@ -133,6 +142,32 @@ impl Engine {
         }
     }
 
+    /// Lifts the hold of [`Engine::hold_for_reconcile`] (paper trading on a live feed has no
+    /// broker to agree with: the hold only covers the warm-up and catch-up bars).
+    pub fn end_hold(&mut self, out: &mut Vec<EngineEvent>) {
+        let now = self.state.now;
+        if let Some(b) = self.state.breakers.get_mut(GLOBAL) {
+            if b.pause_reason() == Some(RECONCILE) {
+                if let Some(change) = b.resume(now, RECONCILE) {
+                    out.push(EngineEvent::Breaker {
+                        time: now,
+                        scope: Arc::clone(&self.global),
+                        change,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether entries are held until the next reconcile.
+    pub fn held_for_reconcile(&self) -> bool {
+        self.state
+            .breakers
+            .get(GLOBAL)
+            .and_then(|b| b.pause_reason())
+            == Some(RECONCILE)
+    }
+
     /// Compares the book with `truth`, corrects what it can from the broker's side, and
     /// returns every difference found (also reported as [`EngineEvent::Error`]s). Trading
     /// resumes (the hold of [`Engine::hold_for_reconcile`] is lifted) when nothing blocks.
@@ -148,9 +183,11 @@ impl Engine {
         let missing: Vec<ClientOrderId> = self
             .state
             .open_orders
-            .keys()
-            .filter(|id| !truth.open_orders.contains_key(*id))
-            .cloned()
+            .iter()
+            .filter(|(id, o)| {
+                self.venue_executes(&o.request.strategy) && !truth.open_orders.contains_key(*id)
+            })
+            .map(|(id, _)| id.clone())
             .collect();
         for id in missing {
             self.scratch.clear();
@@ -171,16 +208,14 @@ impl Engine {
         }
 
         // Positions, per instrument, all strategies together.
+        // Strategies the engine's paper broker fills are not at the venue: left out.
         let mut symbols: BTreeSet<Symbol> = truth.positions.keys().cloned().collect();
-        for acct in self.state.portfolio.accounts.values() {
+        for acct in self.venue_accounts() {
             symbols.extend(acct.positions.keys().cloned());
         }
         for symbol in symbols {
             let engine: Decimal = self
-                .state
-                .portfolio
-                .accounts
-                .values()
+                .venue_accounts()
                 .filter_map(|a| a.positions.get(&symbol))
                 .map(|p| p.quantity)
                 .sum();
@@ -199,17 +234,7 @@ impl Engine {
         }
         self.check_equity(out);
         if !found.iter().any(Discrepancy::blocks) {
-            if let Some(b) = self.state.breakers.get_mut(GLOBAL) {
-                if b.pause_reason() == Some(RECONCILE) {
-                    if let Some(change) = b.resume(now, RECONCILE) {
-                        out.push(EngineEvent::Breaker {
-                            time: now,
-                            scope: Arc::clone(&self.global),
-                            change,
-                        });
-                    }
-                }
-            }
+            self.end_hold(out);
         }
         found
     }
@@ -224,16 +249,13 @@ impl Engine {
         truth: &BrokerTruth,
     ) -> Discrepancy {
         let holder = self
-            .state
-            .portfolio
-            .accounts
-            .values()
+            .venue_accounts()
             .find(|a| a.positions.contains_key(symbol))
             .map(|a| Arc::clone(&a.strategy));
         let strategy = holder.or_else(|| {
             self.slots
                 .iter()
-                .find(|s| &s.symbol == symbol)
+                .find(|s| &s.symbol == symbol && self.venue_executes(&s.strategy))
                 .map(|s| Arc::clone(&s.strategy))
         });
         let price = self
