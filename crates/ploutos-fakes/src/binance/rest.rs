@@ -548,13 +548,11 @@ fn new_order(sh: &Shared, p: &Params, test: bool) -> Result<Reply, Reply> {
         && stop.is_zero()
         && p.get("trailingDelta").is_none()
     {
-        {
-            return Err(err(
-                400,
-                -1102,
-                "Param 'stopPrice' or 'trailingDelta' must be sent.",
-            ));
-        }
+        return Err(err(
+            400,
+            -1102,
+            "Param 'stopPrice' or 'trailingDelta' must be sent.",
+        ));
     }
     let last = last_price(sh, &s);
     check_filters(&s, &kind, qty, price, stop, last)?;

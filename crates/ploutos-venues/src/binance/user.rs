@@ -249,3 +249,57 @@ impl UpdateSession for BinanceUpdates {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TRADE: &str = r#"{"e":"executionReport","E":1,"s":"BTCUSDT","c":"web_1","S":"BUY","o":"LIMIT","f":"GTC","q":"1.00000000","p":"100.0","P":"0","F":"0","g":-1,"C":"","x":"TRADE","X":"PARTIALLY_FILLED","r":"NONE","i":7,"l":"0.40000000","z":"0.40000000","L":"100.0","n":"0.04","N":"USDT","T":1499405658657,"t":55,"I":9,"w":true,"m":true,"M":true,"O":1,"Z":"40","Y":"40","Q":"0","W":1,"V":"NONE"}"#;
+
+    fn event(raw: &str) -> Result<Option<(ClientOrderId, OrderEvent)>, VenueError> {
+        match parse_api_frame(raw)? {
+            ApiFrame::Execution(r) => execution_event(&r, raw),
+            _ => Ok(None),
+        }
+    }
+
+    #[test]
+    fn execution_reports_map_to_order_events() {
+        let (id, ev) = event(TRADE).unwrap().unwrap();
+        assert_eq!(id.as_str(), "web_1");
+        let OrderEvent::Filled(f) = ev else {
+            panic!("{ev:?}")
+        };
+        assert_eq!(f.id, "55");
+        assert_eq!(f.leaves, Decimal::new(6, 1));
+        assert_eq!(f.liquidity, Liquidity::Maker);
+        let cancel = TRADE
+            .replace(
+                r#""x":"TRADE","X":"PARTIALLY_FILLED""#,
+                r#""x":"CANCELED","X":"CANCELED""#,
+            )
+            .replace(r#""c":"web_1""#, r#""c":"cxl-9""#)
+            .replace(r#""C":"""#, r#""C":"web_1""#);
+        let (id, ev) = event(&cancel).unwrap().unwrap();
+        assert_eq!((id.as_str(), ev.name()), ("web_1", "cancel"));
+        let rejected = TRADE
+            .replace(r#""x":"TRADE""#, r#""x":"REJECTED""#)
+            .replace(r#""r":"NONE""#, r#""r":"INSUFFICIENT_BALANCES""#);
+        assert!(
+            matches!(event(&rejected).unwrap(), Some((_, OrderEvent::Rejected { reason, .. })) if reason == "INSUFFICIENT_BALANCES")
+        );
+        assert!(event(&TRADE.replace(r#""x":"TRADE""#, r#""x":"BOGUS""#)).is_err());
+        assert!(event(&TRADE.replace(r#""t":55"#, r#""t":-1"#)).is_err());
+        assert!(event(&TRADE.replace(r#""c":"web_1""#, r#""c":"bad id with spaces""#)).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_reports_never_panic(i in 0..TRADE.len(), b in any::<u8>(), cut in any::<bool>()) {
+            let mut bytes = TRADE.as_bytes().to_vec();
+            if cut { bytes.truncate(i) } else { bytes[i] = b }
+            let _ = event(&String::from_utf8_lossy(&bytes));
+        }
+    }
+}
