@@ -333,6 +333,8 @@ fn a_429_is_waited_out() {
         &download_args("binance", "BTCUSDT", path_str(&out)),
     );
     assert_ok(&o);
+    // Two days of two pages each, plus the request answered 429 and sent again.
+    assert_eq!(fake.requests(), 5);
     assert_eq!(
         read_bars(&out).unwrap().bars,
         binance_series(&rt, &fake, FROM, TO)
