@@ -440,9 +440,16 @@ async fn download<V: BarVenue>(venue: &V, plan: &Plan) -> Result<Downloaded> {
     while start < plan.to {
         let end =
             Timestamp::from_nanos(start.as_nanos().saturating_add(plan.chunk_nanos)).min(plan.to);
-        let chunk = fetch_chunk(venue, plan, start, end, &mut requests)
-            .await
-            .with_context(|| kept_message(plan, bars.len()))?;
+        let chunk = match fetch_chunk(venue, plan, start, end, &mut requests).await {
+            Ok(chunk) => chunk,
+            Err(e) if bars.is_empty() && part.sidecar.done_until <= plan.from => {
+                // Nothing downloaded (a typo in the symbol, bad keys): leave nothing behind
+                // that would block the corrected command.
+                part.remove()?;
+                return Err(e);
+            }
+            Err(e) => return Err(e.context(kept_message(plan, bars.len()))),
+        };
         let last = bars.last().map(Bar::time);
         let new: Vec<Bar> = chunk
             .into_iter()
@@ -624,19 +631,21 @@ pub(crate) fn session_check(
     let mut day = from.utc_day();
     while day <= last_day {
         if let Some((open, close)) = cal.session(date) {
-            let lo = times.partition_point(|t| *t < open);
+            // Bars whose interval overlaps the session: a daily bar (opening at midnight
+            // New York time) belongs to its session too.
+            let lo = times.partition_point(|t| t.as_nanos().saturating_add(tf) <= open.as_nanos());
             let hi = times.partition_point(|t| *t < close);
-            let n = (hi - lo) as u64;
+            let n = hi.saturating_sub(lo) as u64;
             inside += n;
             if open >= from && close <= to && close <= now {
                 out.sessions += 1;
-                let expected =
-                    u64::try_from((close.as_nanos() - open.as_nanos()) / tf).unwrap_or(0);
+                let span = close.as_nanos() - open.as_nanos();
+                let expected = u64::try_from((span + tf - 1) / tf).unwrap_or(1).max(1);
                 if n == 0 {
                     out.holes.push(Hole {
                         from: open,
                         to: close,
-                        missing: expected.max(1),
+                        missing: expected,
                     });
                 } else {
                     out.quiet_intervals += expected.saturating_sub(n);
@@ -900,6 +909,30 @@ mod tests {
             ts("2030-01-01T00:00:00Z"),
         );
         assert_eq!((c.sessions, c.holes.len()), (0, 0));
+    }
+
+    #[test]
+    fn daily_bars_belong_to_their_session() {
+        let d1 = Timeframe::D1;
+        // Alpaca daily bars open at midnight New York time (05:00 UTC in winter).
+        let times = [ts("2024-01-02T05:00:00Z"), ts("2024-01-04T05:00:00Z")];
+        let c = session_check(
+            &times,
+            d1,
+            ts("2024-01-02T00:00:00Z"),
+            ts("2024-01-05T00:00:00Z"),
+            ts("2030-01-01T00:00:00Z"),
+        );
+        assert_eq!(c.sessions, 3);
+        assert_eq!(
+            c.holes,
+            vec![Hole {
+                from: ts("2024-01-03T14:30:00Z"),
+                to: ts("2024-01-03T21:00:00Z"),
+                missing: 1
+            }]
+        );
+        assert_eq!((c.quiet_intervals, c.outside), (0, 0));
     }
 
     #[test]

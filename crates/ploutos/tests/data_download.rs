@@ -451,6 +451,9 @@ fn alpaca_bad_keys_stop_with_the_venues_message() {
     );
     assert!(err.contains("alpaca:"), "{err}");
     assert!(!out.exists());
+    // Nothing was downloaded: nothing is left to block the corrected command.
+    let (part, sidecar) = part_files(&out);
+    assert!(!part.exists() && !sidecar.exists());
 }
 
 #[test]
