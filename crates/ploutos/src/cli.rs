@@ -299,6 +299,9 @@ pub struct RunArgs {
     /// Also print signals, orders, order updates and risk rejections.
     #[arg(long)]
     pub verbose: bool,
+    /// Confirms live trading (with trading.mode = "live"): real orders, real money.
+    #[arg(long)]
+    pub live: bool,
     /// Stop after this many market events.
     #[arg(long, hide = true)]
     pub max_events: Option<u64>,

@@ -36,6 +36,9 @@ pub struct FeedConfig {
     pub files: Vec<String>,
     /// × real time; 0 = as fast as possible.
     pub speed: f64,
+    /// Live venues: 1-minute bars of REST history per symbol that warm the strategies'
+    /// indicators before the first live bar (no trading on them).
+    pub warmup_bars: u32,
 }
 
 impl Default for FeedConfig {
@@ -44,6 +47,7 @@ impl Default for FeedConfig {
             venue: "replay".into(),
             files: Vec::new(),
             speed: 0.0,
+            warmup_bars: 300,
         }
     }
 }

@@ -111,6 +111,7 @@ fn run_cmd(args: cli::RunArgs) -> anyhow::Result<()> {
         bars: false,
         align: None,
         max_events: args.max_events,
+        live: args.live,
     })
 }
 

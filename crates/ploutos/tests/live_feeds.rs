@@ -57,8 +57,8 @@ fn analyze(
     loop {
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(line) => {
-                let v: serde_json::Value = serde_json::from_str(&line)
-                    .unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+                let v: serde_json::Value =
+                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
                 lines.push((
                     v["symbol"].as_str().unwrap().to_string(),
                     v["timestamp"].as_str().unwrap().to_string(),
@@ -137,7 +137,13 @@ fn binance_analyzer_survives_a_dropped_stream_and_skipped_klines() {
         for w in times.windows(2) {
             let a = chrono::DateTime::parse_from_rfc3339(&w[0]).unwrap();
             let b = chrono::DateTime::parse_from_rfc3339(&w[1]).unwrap();
-            assert_eq!((b - a).num_seconds(), 60, "{symbol}: {} then {}", w[0], w[1]);
+            assert_eq!(
+                (b - a).num_seconds(),
+                60,
+                "{symbol}: {} then {}",
+                w[0],
+                w[1]
+            );
         }
     }
 }

@@ -111,6 +111,8 @@ pub struct Engine {
     /// venue reports twice (in the order's answer and on the update stream) counts once even
     /// after its order closed.
     recent_fills: std::collections::VecDeque<(ClientOrderId, String)>,
+    /// With [`Execution::Venue`]: the latest orders closed (late news about them is ignored).
+    recent_closed: std::collections::VecDeque<ClientOrderId>,
 }
 
 /// How many applied fill ids [`Engine::on_order_event`] remembers.
@@ -259,6 +261,7 @@ impl Engine {
             global: Arc::from(GLOBAL),
             outbox: Vec::new(),
             recent_fills: std::collections::VecDeque::new(),
+            recent_closed: std::collections::VecDeque::new(),
             trades_stocks,
             bar_open: None,
         })
@@ -316,8 +319,16 @@ impl Engine {
     }
 
     /// A market event for the strategies' indicators only (warm-up history of a live feed):
-    /// no clock, no orders, no signals.
+    /// no clock, no orders, no signals; a bar's close becomes its symbol's mark (the latest
+    /// price known, for valuing positions).
     pub fn warm_up(&mut self, ev: &MarketEvent) {
+        if let MarketEvent::Bar { symbol, bar, .. } = ev {
+            if self.by_symbol.contains_key(symbol) {
+                if let Some(p) = price_from_f64(bar.close()) {
+                    self.state.portfolio.mark(symbol, p);
+                }
+            }
+        }
         self.warm(ev);
     }
 
@@ -1066,7 +1077,7 @@ impl Engine {
     }
 
     /// Whether a venue outside the engine executes `strategy`'s orders.
-    fn venue_executes(&self, strategy: &str) -> bool {
+    pub fn venue_executes(&self, strategy: &str) -> bool {
         self.cfg
             .strategies
             .iter()
@@ -1267,6 +1278,12 @@ impl Engine {
             }
             if closed {
                 self.state.open_orders.remove(&id);
+                if self.venue_executes(&req.strategy) {
+                    if self.recent_closed.len() == RECENT_FILLS {
+                        self.recent_closed.pop_front();
+                    }
+                    self.recent_closed.push_back(id.clone());
+                }
                 if !req.reduce_only {
                     let k = (Arc::clone(&req.strategy), req.symbol.clone());
                     if let Some(n) = self.open_entries.get_mut(&k) {
@@ -1637,6 +1654,11 @@ impl Engine {
                 self.recent_fills.pop_front();
             }
             self.recent_fills.push_back((id.clone(), fill.id.clone()));
+        }
+        // Venues report an order's news more than once (the answer to the request and the
+        // update stream): news of an order this engine already closed changes nothing.
+        if !self.state.open_orders.contains_key(&id) && self.recent_closed.contains(&id) {
+            return;
         }
         self.scratch.clear();
         self.scratch.push((id, ev));

@@ -21,7 +21,10 @@ pub fn default_warmup(timeframe: Option<Timeframe>) -> u32 {
 /// Starts the live feed of `kind` for `tickers` (inside the current tokio runtime).
 pub fn start(kind: FeedKind, tickers: &[String], cfg: &Config, warmup: u32) -> Result<Loaded> {
     if tickers.is_empty() {
-        bail!("--feed {}: give the tickers to stream with --tickers", name(kind));
+        bail!(
+            "--feed {}: give the tickers to stream with --tickers",
+            name(kind)
+        );
     }
     let symbols = tickers
         .iter()
@@ -43,7 +46,10 @@ pub fn start(kind: FeedKind, tickers: &[String], cfg: &Config, warmup: u32) -> R
         FeedKind::Binance => {
             let vc = venues::binance_config(&cfg.venues.binance)?;
             let description = format!("live Binance market streams ({})", vc.ws_url);
-            (launch(venues::binance(&cfg.venues.binance)?, sub, rcfg), description)
+            (
+                launch(venues::binance(&cfg.venues.binance)?, sub, rcfg),
+                description,
+            )
         }
         FeedKind::Alpaca => {
             let vc = venues::alpaca_config(&cfg.venues.alpaca, true);
@@ -51,7 +57,10 @@ pub fn start(kind: FeedKind, tickers: &[String], cfg: &Config, warmup: u32) -> R
                 bail!("--feed alpaca: Alpaca's market data needs keys: set ALPACA_API_KEY and ALPACA_SECRET_KEY (environment or .env)");
             }
             let description = format!("live Alpaca {} stream ({})", vc.feed, vc.data_ws_url);
-            (launch(venues::alpaca(&cfg.venues.alpaca, true)?, sub, rcfg), description)
+            (
+                launch(venues::alpaca(&cfg.venues.alpaca, true)?, sub, rcfg),
+                description,
+            )
         }
         FeedKind::Replay => bail!("internal: the replay feed is not live"),
     };

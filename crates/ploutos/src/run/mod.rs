@@ -12,6 +12,7 @@ pub mod bench;
 pub mod commands;
 mod console;
 mod journal;
+mod live;
 
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -47,6 +48,8 @@ pub struct RunPlan {
     pub align: Option<i64>,
     /// Stop after this many market events (tests; `None` = the whole feed).
     pub max_events: Option<u64>,
+    /// `--live`: the command-line switch for live trading.
+    pub live: bool,
 }
 
 /// Opens (or creates) the journal of `data_dir`.
@@ -289,6 +292,7 @@ pub fn demo(args: &crate::cli::DemoArgs) -> Result<()> {
         // from the first second.
         align: Some(Timeframe::M15.as_nanos()),
         max_events: None,
+        live: false,
     })
 }
 
@@ -298,6 +302,9 @@ pub fn run(plan: RunPlan) -> Result<()> {
     let engine_cfg = cfg.engine();
     if engine_cfg.strategies.iter().all(|s| !s.enabled) {
         bail!("no enabled [[strategies]] in the configuration: nothing to trade");
+    }
+    if cfg.feed.venue != "replay" {
+        return run_live(plan);
     }
     let loaded = source::load_replay(&replay_plan(cfg, &plan.base_dir, plan.align)?)?;
     let traded: Vec<Symbol> = engine_cfg
@@ -461,4 +468,193 @@ pub fn apply_command(engine: &mut Engine, cmd: &str, out: &mut Vec<EngineEvent>)
             message: format!("unknown command {cmd:?} (expected panic or resume)"),
         }),
     }
+}
+
+/// `ploutos run` with `feed.venue = "alpaca" | "binance"`.
+fn run_live(plan: RunPlan) -> Result<()> {
+    use crate::config::Mode;
+    use ploutos_engine::engine::Execution;
+    use ploutos_venues::live::{ResilientConfig, Subscription};
+
+    let cfg = &plan.config;
+    let venue = cfg.feed.venue.as_str();
+    let live = cfg.trading.mode == Mode::Live;
+    if live && !(plan.live || cfg.trading.live) {
+        bail!(
+            "trading.mode = \"live\" sends real orders to {venue}: confirm with --live on the command line or live = true in [trading]"
+        );
+    }
+    if !live && plan.live {
+        bail!("--live given but trading.mode is \"paper\": set mode = \"live\" in [trading] to trade live");
+    }
+    let alpaca_paper = venue == "alpaca" && !live && cfg.trading.alpaca_paper_account;
+    let venue_executes = live || alpaca_paper;
+    let mut engine_cfg = cfg.engine();
+    if venue_executes {
+        engine_cfg.execution = Execution::Venue;
+    }
+    let traded: Vec<Symbol> = {
+        let mut v: Vec<Symbol> = engine_cfg
+            .strategies
+            .iter()
+            .filter(|s| s.enabled)
+            .flat_map(|s| s.symbols.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    crate::venues::load_dotenv()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let sub = Subscription {
+        symbols: traded.clone(),
+        timeframe: Timeframe::M1,
+        trades: false,
+    };
+    let rcfg = ResilientConfig {
+        warmup_bars: cfg.feed.warmup_bars,
+        gap_backfill: venue == "binance",
+        ..ResilientConfig::default()
+    };
+    let _rt = runtime.enter();
+    let (feed, exec, hosts) = match venue {
+        "binance" => {
+            let vc = crate::venues::binance_config(&cfg.venues.binance)?;
+            let client = crate::venues::binance(&cfg.venues.binance)?;
+            let feed = spawn_feed(client.clone(), sub, rcfg);
+            let exec = venue_executes.then(|| live::Executor::start(client));
+            (
+                feed,
+                exec,
+                format!("market data {}, orders {}", vc.ws_url, vc.rest_url),
+            )
+        }
+        "alpaca" => {
+            let vc = crate::venues::alpaca_config(&cfg.venues.alpaca, !live);
+            let client = crate::venues::alpaca(&cfg.venues.alpaca, !live)?;
+            let feed = spawn_feed(client.clone(), sub, rcfg);
+            let exec = venue_executes.then(|| live::Executor::start(client));
+            (
+                feed,
+                exec,
+                format!(
+                    "market data {} ({}), orders {}",
+                    vc.data_ws_url, vc.feed, vc.trading_url
+                ),
+            )
+        }
+        other => bail!("feed.venue = {other:?}: not a live venue"),
+    };
+    // What it will trade with, before anything is sent.
+    let mode = match (live, alpaca_paper) {
+        (true, _) => "LIVE — real orders, real money".to_string(),
+        (false, true) => "paper (Alpaca's paper account)".to_string(),
+        (false, false) => "paper (the engine's paper broker at live prices)".to_string(),
+    };
+    println!("Ploutos run on {venue}: {mode}");
+    println!("  {hosts}");
+    if let Some(x) = &exec {
+        let snap = runtime.block_on(x.snapshot(traded.clone()))?;
+        println!(
+            "  account: cash {}, {} position(s), {} open order(s) at the broker",
+            snap.cash,
+            snap.positions.len(),
+            snap.open_orders.len()
+        );
+    }
+    for s in engine_cfg.strategies.iter().filter(|s| s.enabled) {
+        let names: Vec<&str> = s.symbols.iter().map(|x| x.as_str()).collect();
+        println!(
+            "  strategy {} ({}) on {} with capital {}",
+            s.name,
+            s.kind,
+            names.join(", "),
+            s.capital
+        );
+    }
+    println!();
+
+    let journal = open_journal(&plan.data_dir, cfg.journal.synchronous == "full")?;
+    let snapshot = journal.latest_snapshot()?;
+    // The engine's clock starts at the market's: the first event of the feed (warm-up
+    // history when asked for), not the wall clock, which the venue's stamps may not match.
+    let mut feed = feed;
+    let first = runtime.block_on(feed.next_event())?;
+    let Some(first) = first else {
+        bail!("{venue}: the feed ended before its first event");
+    };
+    let start = first.time();
+    let first = Some((first, feed.last_origin()));
+    let engine = match (plan.restore, snapshot) {
+        (true, Some((seq, _, _, state))) => {
+            let state: EngineState = serde_json::from_value(state)
+                .context("the journal's latest snapshot does not fit this version")?;
+            eprintln!(
+                "restoring from snapshot #{seq}: {} orders open; the broker is asked before trading",
+                state.open_orders.len()
+            );
+            Engine::restore_live(engine_cfg, state)?
+        }
+        (true, None) => Engine::new(engine_cfg, start)?,
+        (false, Some(_)) => bail!(
+            "the data directory {} already holds a journal: continue it with --restore, or use another --data-dir",
+            plan.data_dir.display()
+        ),
+        (false, None) => Engine::new(engine_cfg, start)?,
+    };
+    let state_files = StateFiles::new(plan.data_dir.clone()).with_keep(cfg.journal.keep_states);
+    let mut batcher = Batcher {
+        writer: JournalWriter::spawn(journal),
+        pending: Vec::new(),
+        last_commit: Instant::now(),
+        commit_after: Duration::from_millis(cfg.journal.commit_ms),
+        max_events: cfg.journal.batch_events,
+        state_files,
+        last_state: Instant::now(),
+        state_every: Duration::from_secs_f64((cfg.journal.state_every_minutes * 60.0).max(0.0)),
+    };
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut console = Console::new(plan.verbose, plan.bars, color, cfg.consensus.min_confidence);
+    let commands_dir = plan.data_dir.join(COMMANDS_DIR);
+    let started = Instant::now();
+    let (engine, interrupted) = runtime.block_on(live::event_loop(
+        engine,
+        live::LiveParts {
+            feed,
+            exec,
+            batcher: &mut batcher,
+            console: &mut console,
+            commands_dir: &commands_dir,
+            max_events: plan.max_events,
+            traded,
+            first,
+        },
+    ))?;
+    batcher.commit(&engine, true)?;
+    batcher.writer.finish()?;
+    batcher.write_state(&engine)?;
+    console.summary(&engine, started.elapsed(), interrupted)?;
+    Ok(())
+}
+
+/// A live feed with its notices (connections, backfills) on stderr.
+fn spawn_feed<V: ploutos_venues::live::BarVenue>(
+    venue: V,
+    sub: ploutos_venues::live::Subscription,
+    cfg: ploutos_venues::live::ResilientConfig,
+) -> ploutos_venues::live::ResilientFeed {
+    let name = venue.name().to_string();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    tokio::spawn(async move {
+        while let Some(n) = rx.recv().await {
+            if let Some(line) = crate::analyze::live::describe(&name, &n) {
+                eprintln!("{line}");
+            }
+        }
+    });
+    ploutos_venues::live::ResilientFeed::start(venue, sub, cfg, Some(tx))
 }
