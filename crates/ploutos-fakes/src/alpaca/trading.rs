@@ -113,8 +113,11 @@ fn err(status: StatusCode, code: i64, message: &str, rate: Rate) -> Response {
     )
 }
 
-fn now_str() -> String {
-    rfc3339(Utc::now(), true)
+/// The fake market's clock (the open of the next bar to be published): order events happen
+/// in the same (accelerated) time as the bars, as they would at the real venue.
+fn now_str(shared: &Shared) -> String {
+    let minutes = i64::try_from(shared.published()).unwrap_or(i64::MAX);
+    rfc3339(shared.cfg.start + chrono::Duration::minutes(minutes), true)
 }
 
 /// An order in the fake's book.
@@ -238,7 +241,7 @@ impl Book {
 
 /// Sends a trade update to every listening trade stream.
 fn publish(shared: &Shared, event: &str, order: &FakeOrder, extra: Value) {
-    let mut data = json!({"event": event, "order": order.to_json(), "timestamp": now_str()});
+    let mut data = json!({"event": event, "order": order.to_json(), "timestamp": now_str(shared)});
     if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
         for (k, v) in e {
             d.insert(k.clone(), v.clone());
@@ -293,7 +296,7 @@ fn execute(
     let order = &mut book.orders[idx];
     order.filled_qty += qty;
     order.filled_notional += qty * price;
-    order.updated_at = now_str();
+    order.updated_at = now_str(shared);
     let complete = order.qty.is_none_or(|q| order.filled_qty >= q);
     order.status = if complete {
         "filled"
@@ -517,7 +520,7 @@ fn check_order(shared: &Shared, v: &Value) -> Result<FakeOrder, (StatusCode, i64
             ));
         }
     }
-    let now = now_str();
+    let now = now_str(shared);
     Ok(FakeOrder {
         id: String::new(),
         client_order_id: String::new(),
@@ -677,7 +680,7 @@ fn cancel_in(
         ));
     }
     o.status = "canceled".to_string();
-    o.updated_at = now_str();
+    o.updated_at = now_str(shared);
     let snapshot = o.clone();
     publish(shared, "canceled", &snapshot, json!({}));
     Ok(snapshot.to_json())
@@ -798,7 +801,7 @@ pub(crate) async fn replace_order(
     next.replaces = Some(id);
     next.replaced_by = None;
     next.status = "new".to_string();
-    next.created_at = now_str();
+    next.created_at = now_str(&shared);
     let old = &mut book.orders[i];
     old.status = "replaced".to_string();
     old.replaced_by = Some(new_id);
@@ -879,7 +882,7 @@ fn close_symbol(
             ),
         ));
     }
-    let now = now_str();
+    let now = now_str(shared);
     let order = FakeOrder {
         id: String::new(),
         client_order_id: String::new(),

@@ -405,7 +405,7 @@ impl FakeBinance {
     /// Fills `qty` of the resting order `client_order_id` at its limit price (as maker);
     /// sends the execution reports.
     pub fn fill_order(&self, client_order_id: &str, qty: Decimal) -> Result<(), String> {
-        let now = self.shared.server_ms();
+        let now = self.shared.market_now_ms();
         let events = self
             .shared
             .engine()

@@ -340,7 +340,8 @@ fn route(
         ("DELETE", "/api/v3/order") => {
             let s = symbol_of(sh, p)?;
             let oid = p.get("orderId").and_then(|v| v.parse().ok());
-            let now = sh.server_ms();
+            // Order events happen on the fake market's clock, like its klines.
+            let now = sh.market_now_ms();
             let done = sh.engine().cancel(s, p.get("origClientOrderId"), oid, now);
             match done {
                 Some((o, events)) => {
@@ -562,7 +563,8 @@ fn new_order(sh: &Shared, p: &Params, test: bool) -> Result<Reply, Reply> {
     if test {
         return Ok((200, json!({})));
     }
-    let now = sh.server_ms();
+    // Order events happen on the fake market's clock, like its klines.
+    let now = sh.market_now_ms();
     let order = NewOrder {
         symbol: s.clone(),
         client_id,
@@ -617,7 +619,8 @@ fn oco(sh: &Shared, p: &Params) -> Result<Reply, Reply> {
         )
     })?;
     let last = last_price(sh, &s);
-    let now = sh.server_ms();
+    // Order events happen on the fake market's clock, like its klines.
+    let now = sh.market_now_ms();
     let list_id = sh.engine().next_list_id();
     let list_client = p
         .get("listClientOrderId")
