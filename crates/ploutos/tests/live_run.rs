@@ -125,7 +125,12 @@ fn binance_live_reconciles_a_planted_position_then_trades_each_order_once() {
     );
 
     // Live mode without the switch is refused, and nothing is sent.
-    let o = run(dir.path(), &config, &binance_env(&fake), &["--max-events", "10"]);
+    let o = run(
+        dir.path(),
+        &config,
+        &binance_env(&fake),
+        &["--max-events", "10"],
+    );
     assert!(!o.status.success());
     assert!(text(&o).contains("--live"), "{}", text(&o));
 
@@ -145,7 +150,11 @@ fn binance_live_reconciles_a_planted_position_then_trades_each_order_once() {
     let ids = order_ids(&all);
     assert!(ids.len() >= 2, "the strategy traded: {all}");
     for id in &ids {
-        assert_eq!(fake.post_count(id), 1, "order {id} was POSTed more than once");
+        assert_eq!(
+            fake.post_count(id),
+            1,
+            "order {id} was POSTed more than once"
+        );
     }
     // The journal ends where the broker is (no order left working: market orders only).
     let (free, locked) = fake.balance("BTC");
@@ -236,14 +245,26 @@ slow = 8
         ("ALPACA_API_KEY", "fake-key".to_string()),
         ("ALPACA_SECRET_KEY", "fake-secret".to_string()),
     ];
-    let o = run(dir.path(), config, &env, &["--verbose", "--max-events", "150"]);
+    let o = run(
+        dir.path(),
+        config,
+        &env,
+        &["--verbose", "--max-events", "150"],
+    );
     let all = text(&o);
     assert!(o.status.success(), "{all}");
-    assert!(all.contains("reconcile: the journal agrees with the broker"), "{all}");
+    assert!(
+        all.contains("reconcile: the journal agrees with the broker"),
+        "{all}"
+    );
     let ids = order_ids(&all);
     assert!(ids.len() >= 2, "the strategy traded: {all}");
     for id in &ids {
-        assert_eq!(fake.post_count(id), 1, "order {id} was POSTed more than once");
+        assert_eq!(
+            fake.post_count(id),
+            1,
+            "order {id} was POSTed more than once"
+        );
     }
     assert!(all.contains("BOUGHT"), "a fill came back: {all}");
 }

@@ -293,8 +293,9 @@ fn frame(combined: bool, stream: &str, data: Value) -> Message {
 }
 
 impl Conn {
-    /// The frames due at this tick.
-    fn due(&mut self) -> Vec<Message> {
+    /// The frames due at this tick; a closed kline's comes with its (symbol, open time) so
+    /// its send time can be recorded (the latency benchmark).
+    fn due(&mut self) -> Vec<(Message, Option<(String, i64)>)> {
         let sh = self.sh.clone();
         let event_ms = sh.server_ms();
         let mut out = Vec::new();
@@ -322,15 +323,21 @@ impl Conn {
                         };
                         if !skip {
                             let k = kline(&sh, s, *last, iv, 1.0);
-                            out.push(frame(
-                                combined,
-                                &name,
-                                kline_event(s, &interval, &k, true, event_ms),
+                            out.push((
+                                frame(
+                                    combined,
+                                    &name,
+                                    kline_event(s, &interval, &k, true, event_ms),
+                                ),
+                                Some((s.symbol.clone(), *last)),
                             ));
                         }
                     }
                     let k = kline(&sh, s, open, iv, frac);
-                    out.push(self.frame(&name, kline_event(s, &interval, &k, false, event_ms)));
+                    out.push((
+                        self.frame(&name, kline_event(s, &interval, &k, false, event_ms)),
+                        None,
+                    ));
                 }
                 Some(StreamKind::Trade { symbol }) => {
                     let s = &sh.cfg.symbols[symbol];
@@ -338,7 +345,7 @@ impl Conn {
                     let price = last_price(&sh, s);
                     let data = json!({"e": "trade", "E": event_ms, "s": s.symbol, "t": self.trade_id,
                         "p": price.to_string(), "q": "0.01000", "T": event_ms, "m": self.trade_id % 2 == 0, "M": true});
-                    out.push(self.frame(&name, data));
+                    out.push((self.frame(&name, data), None));
                 }
                 None => {}
             }
@@ -434,9 +441,14 @@ async fn run(mut socket: WebSocket, sh: Arc<Shared>, combined: bool, streams: Ve
                 if sh.ctl().silent {
                     continue;
                 }
-                for m in conn.due() {
+                for (m, closed) in conn.due() {
                     if socket.send(m).await.is_err() {
                         return;
+                    }
+                    if let Some(key) = closed {
+                        if let Some(sent) = sh.ctl().sent_closed.as_mut() {
+                            sent.entry(key).or_insert_with(Instant::now);
+                        }
                     }
                 }
             }

@@ -158,6 +158,9 @@ pub(crate) struct Control {
     pub requests: u64,
     /// Open-time ranges `[from, to)` (ms) that REST klines leave out (holes).
     pub omitted: Vec<(i64, i64)>,
+    /// When recording: the instant each closed kline's frame was written, by (symbol, open
+    /// time ms).
+    pub sent_closed: Option<HashMap<(String, i64), Instant>>,
 }
 
 /// Commands to every open stream connection.
@@ -264,6 +267,7 @@ fn shared_state(cfg: FakeBinanceConfig) -> Arc<Shared> {
             pong_deadline: cfg.pong_deadline,
             requests: 0,
             omitted: Vec::new(),
+            sent_closed: None,
         }),
         engine: Mutex::new(engine),
         started: Instant::now(),
@@ -395,6 +399,22 @@ impl FakeBinance {
     /// lost them (a hole in the history; the stream is not affected).
     pub fn omit_bars(&self, from_ms: i64, to_ms: i64) {
         self.shared.ctl().omitted.push((from_ms, to_ms));
+    }
+
+    /// Starts recording when each closed kline's frame is written to a stream socket
+    /// ([`FakeBinance::sent_at`]; for latency measurements).
+    pub fn record_send_times(&self) {
+        self.shared.ctl().sent_closed = Some(HashMap::new());
+    }
+
+    /// When the closed kline of `symbol` opened at `open_ms` was written to a stream socket
+    /// (the first time, with [`FakeBinance::record_send_times`] on).
+    pub fn sent_at(&self, symbol: &str, open_ms: i64) -> Option<Instant> {
+        self.shared
+            .ctl()
+            .sent_closed
+            .as_ref()
+            .and_then(|m| m.get(&(symbol.to_string(), open_ms)).copied())
     }
 
     /// REST requests received so far.
