@@ -200,6 +200,8 @@ mod tests {
         assert_eq!(cfg.risk, d.risk);
         assert_eq!(cfg.breakers, d.breakers);
         assert_eq!(cfg.feed.speed, d.feed.speed);
+        assert_eq!(cfg.feed.warmup_bars, d.feed.warmup_bars);
+        assert_eq!(cfg.trading, d.trading);
         assert_eq!(cfg.strategies.len(), 3);
     }
 
