@@ -19,6 +19,48 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+const ALPACA_STRATEGY: &str = r#"
+[feed]
+venue = "alpaca"
+warmup_bars = 60
+[trading]
+mode = "live"
+live = true
+
+[risk]
+min_confidence = 0
+cooldown_minutes = 0
+
+[[instruments]]
+symbol = "AAPL"
+class = "stock"
+tick_size = 0.01
+step_size = 1
+min_quantity = 1
+min_notional = 0
+fractional = false
+
+[[strategies]]
+name = "swing"
+kind = "ema-cross"
+symbols = ["AAPL"]
+capital = 10000
+[strategies.params]
+fast = 3
+slow = 8
+"#;
+
+fn alpaca_env(fake: &FakeAlpaca) -> Vec<(&'static str, String)> {
+    vec![
+        ("PLOUTOS_ALPACA_DATA_WS_URL", fake.data_ws_url("iex")),
+        ("PLOUTOS_ALPACA_DATA_URL", fake.data_url()),
+        ("PLOUTOS_ALPACA_TRADING_URL", fake.trading_url()),
+        ("PLOUTOS_ALPACA_TRADING_WS_URL", fake.trading_ws_url()),
+        ("ALPACA_API_KEY", "fake-key".to_string()),
+        ("ALPACA_SECRET_KEY", "fake-secret".to_string()),
+    ]
+}
+
 const BINANCE_STRATEGY: &str = r#"
 [risk]
 min_confidence = 0
@@ -134,13 +176,28 @@ fn binance_live_reconciles_a_planted_position_then_trades_each_order_once() {
     assert!(!o.status.success());
     assert!(text(&o).contains("--live"), "{}", text(&o));
 
-    let o = run(
-        dir.path(),
-        &config,
-        &binance_env(&fake),
-        &["--live", "--verbose", "--max-events", "250"],
-    );
+    // Mid-run the market stream drops: the run reconnects, backfills, and reconciles again
+    // before trading on.
+    let o = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(2500));
+            fake.drop_streams();
+        });
+        run(
+            dir.path(),
+            &config,
+            &binance_env(&fake),
+            &["--live", "--verbose", "--max-events", "250"],
+        )
+    });
     let all = text(&o);
+    assert!(all.contains("reconnected"), "{all}");
+    assert!(
+        all.matches("reconcile: the journal agrees with the broker")
+            .count()
+            >= 1,
+        "a second reconcile after the reconnect: {all}"
+    );
     assert!(o.status.success(), "{all}");
     assert!(all.contains("LIVE"), "the banner says live: {all}");
     assert!(
@@ -207,44 +264,8 @@ fn alpaca_live_trades_through_the_trading_api_and_its_update_stream() {
         }))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = r#"
-[feed]
-venue = "alpaca"
-warmup_bars = 60
-[trading]
-mode = "live"
-live = true
-
-[risk]
-min_confidence = 0
-cooldown_minutes = 0
-
-[[instruments]]
-symbol = "AAPL"
-class = "stock"
-tick_size = 0.01
-step_size = 1
-min_quantity = 1
-min_notional = 0
-fractional = false
-
-[[strategies]]
-name = "swing"
-kind = "ema-cross"
-symbols = ["AAPL"]
-capital = 10000
-[strategies.params]
-fast = 3
-slow = 8
-"#;
-    let env = vec![
-        ("PLOUTOS_ALPACA_DATA_WS_URL", fake.data_ws_url("iex")),
-        ("PLOUTOS_ALPACA_DATA_URL", fake.data_url()),
-        ("PLOUTOS_ALPACA_TRADING_URL", fake.trading_url()),
-        ("PLOUTOS_ALPACA_TRADING_WS_URL", fake.trading_ws_url()),
-        ("ALPACA_API_KEY", "fake-key".to_string()),
-        ("ALPACA_SECRET_KEY", "fake-secret".to_string()),
-    ];
+    let config = ALPACA_STRATEGY;
+    let env = alpaca_env(&fake);
     let o = run(
         dir.path(),
         config,
@@ -267,4 +288,32 @@ slow = 8
         );
     }
     assert!(all.contains("BOUGHT"), "a fill came back: {all}");
+}
+
+#[test]
+fn alpaca_paper_fills_in_the_engine_and_sends_nothing() {
+    let rt = runtime();
+    let fake = rt
+        .block_on(FakeAlpaca::start(FakeAlpacaConfig {
+            prepublished: 120,
+            pace: Duration::from_millis(25),
+            ..FakeAlpacaConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = ALPACA_STRATEGY.replace("[trading]\nmode = \"live\"\nlive = true\n", "");
+    let o = run(
+        dir.path(),
+        &config,
+        &alpaca_env(&fake),
+        &["--verbose", "--max-events", "150"],
+    );
+    let all = text(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(all.contains("paper (the engine's paper broker"), "{all}");
+    let ids = order_ids(&all);
+    assert!(ids.len() >= 2, "the strategy traded on paper: {all}");
+    for id in &ids {
+        assert_eq!(fake.post_count(id), 0, "paper order {id} reached Alpaca");
+    }
 }
