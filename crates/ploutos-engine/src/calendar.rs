@@ -148,6 +148,88 @@ impl NyseCalendar {
     }
 }
 
+/// The UTC instant of the Eastern local time `time` on `date` (with that date's offset).
+pub fn eastern_instant(date: NaiveDate, time: NaiveTime) -> Option<Timestamp> {
+    let utc = date.and_time(time) - Duration::hours(eastern_offset_hours(date));
+    Timestamp::from_datetime(Utc.from_utc_datetime(&utc))
+}
+
+/// The market's sessions: the NYSE table, overridden day by day by the sessions a broker
+/// reported (Alpaca's `/v2/calendar` when connected), which are the truth where they exist.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sessions {
+    table: NyseCalendar,
+    /// Per date: the reported session `[open, close)`, or `None` for a closed day.
+    reported: std::collections::BTreeMap<NaiveDate, Option<(Timestamp, Timestamp)>>,
+}
+
+impl Sessions {
+    /// The table alone.
+    pub fn new() -> Self {
+        Sessions::default()
+    }
+
+    /// Takes the broker's sessions for the dates `days` covers (`None` = closed that day) and
+    /// returns, in words, every date where they differ from the table.
+    pub fn report(
+        &mut self,
+        days: impl IntoIterator<Item = (NaiveDate, Option<(Timestamp, Timestamp)>)>,
+    ) -> Vec<String> {
+        let mut differences = Vec::new();
+        for (date, session) in days {
+            let table = self.table.session(date);
+            if table != session {
+                let show = |s: Option<(Timestamp, Timestamp)>| match s {
+                    Some((o, c)) => format!("{o} .. {c}"),
+                    None => "closed".to_string(),
+                };
+                differences.push(format!(
+                    "{date}: the broker says {}, the built-in table {}",
+                    show(session),
+                    show(table)
+                ));
+            }
+            self.reported.insert(date, session);
+        }
+        differences
+    }
+
+    /// The session of `date`: the broker's where reported, else the table's.
+    pub fn session(&self, date: NaiveDate) -> Option<(Timestamp, Timestamp)> {
+        match self.reported.get(&date) {
+            Some(s) => *s,
+            None => self.table.session(date),
+        }
+    }
+
+    /// Whether the regular session is open at `t` (open inclusive, close exclusive).
+    pub fn is_open(&self, t: Timestamp) -> bool {
+        if self.reported.is_empty() {
+            return self.table.is_open(t);
+        }
+        let date = t.to_datetime().date_naive();
+        self.session(date)
+            .is_some_and(|(open, close)| open <= t && t < close)
+    }
+
+    /// The first session whose close is after `t` (at most 30 days ahead).
+    pub fn current_or_next_session(&self, t: Timestamp) -> Option<(Timestamp, Timestamp)> {
+        if self.reported.is_empty() {
+            return self.table.current_or_next_session(t);
+        }
+        let mut date = t.to_datetime().date_naive();
+        for _ in 0..30 {
+            if let Some((open, close)) = self.session(date) {
+                if close > t {
+                    return Some((open, close));
+                }
+            }
+            date = date.succ_opt()?;
+        }
+        None
+    }
+}
+
 /// NYSE full-day closures 2015–2030 (year, month, day, name), sorted.
 const HOLIDAYS: &[(i32, u32, u32, &str)] = &[
     // 2015
@@ -369,6 +451,47 @@ mod tests {
 
     fn ts(s: &str) -> Timestamp {
         Timestamp::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_broker_reported_session_overrides_the_table_on_its_date_only() {
+        let mut cal = Sessions::new();
+        let t = |h: u32, m: u32| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        // The broker agrees on one day, closes another early, and closes a third entirely.
+        let agree = d(2024, 1, 3);
+        let early = d(2024, 1, 4);
+        let shut = d(2024, 1, 5);
+        let days = vec![
+            (agree, NyseCalendar.session(agree)),
+            (
+                early,
+                Some((
+                    eastern_instant(early, t(9, 30)).unwrap(),
+                    eastern_instant(early, t(13, 0)).unwrap(),
+                )),
+            ),
+            (shut, None),
+        ];
+        let diffs = cal.report(days);
+        assert_eq!(diffs.len(), 2, "{diffs:?}");
+        assert!(diffs[0].starts_with("2024-01-04"), "{diffs:?}");
+        assert!(diffs[1].contains("closed"), "{diffs:?}");
+        assert!(cal.is_open(ts("2024-01-04T17:59:00Z")));
+        assert!(
+            !cal.is_open(ts("2024-01-04T18:00:00Z")),
+            "13:00 ET = 18:00 UTC"
+        );
+        assert!(!cal.is_open(ts("2024-01-05T15:00:00Z")));
+        // The next session after the closed Friday is Monday's, from the table.
+        assert_eq!(
+            cal.current_or_next_session(ts("2024-01-05T15:00:00Z")),
+            NyseCalendar.session(d(2024, 1, 8))
+        );
+        // Other dates still come from the table.
+        assert_eq!(
+            cal.session(d(2024, 1, 2)),
+            NyseCalendar.session(d(2024, 1, 2))
+        );
     }
 
     #[test]

@@ -278,6 +278,9 @@ fn alpaca_live_trades_through_the_trading_api_and_its_update_stream() {
         all.contains("reconcile: the journal agrees with the broker"),
         "{all}"
     );
+    // Market hours came from Alpaca's calendar (compared with the built-in table).
+    assert!(all.contains("calendar: "), "{all}");
+    assert!(!all.contains("cannot read Alpaca's calendar"), "{all}");
     let ids = order_ids(&all);
     assert!(ids.len() >= 2, "the strategy traded: {all}");
     for id in &ids {

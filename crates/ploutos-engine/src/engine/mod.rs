@@ -39,7 +39,7 @@ use thiserror::Error;
 use crate::bars::BarAggregator;
 use crate::breakers::{BreakerSet, Pause, Resume};
 use crate::broker::{PaperBroker, SubmitCtx};
-use crate::calendar::NyseCalendar;
+use crate::calendar::Sessions;
 use crate::events::{EngineEvent, StrategyDay};
 use crate::exits::ExitConfig;
 use crate::portfolio::Portfolio;
@@ -81,7 +81,7 @@ pub struct Engine {
     cfg: EngineConfig,
     slots: Vec<Slot>,
     by_symbol: BTreeMap<Symbol, Vec<usize>>,
-    calendar: NyseCalendar,
+    calendar: Sessions,
     state: EngineState,
     /// Scratch buffer for broker events (reused, no allocation per bar).
     scratch: Vec<(ClientOrderId, OrderEvent)>,
@@ -251,7 +251,7 @@ impl Engine {
             cfg,
             slots,
             by_symbol,
-            calendar: NyseCalendar::new(),
+            calendar: Sessions::new(),
             state,
             scratch: Vec::new(),
             follow_ups: Vec::new(),
@@ -1623,6 +1623,15 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Market sessions reported by the broker (Alpaca's calendar when connected) replace the
+    /// built-in NYSE table on their dates; returns where the two differed, in words.
+    pub fn report_sessions(
+        &mut self,
+        days: impl IntoIterator<Item = (chrono::NaiveDate, Option<(Timestamp, Timestamp)>)>,
+    ) -> Vec<String> {
+        self.calendar.report(days)
     }
 
     /// With [`Execution::Venue`]: the orders and cancels queued since the last call, for the

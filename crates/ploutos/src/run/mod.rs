@@ -521,6 +521,8 @@ fn run_live(plan: RunPlan) -> Result<()> {
         ..ResilientConfig::default()
     };
     let _rt = runtime.enter();
+    // Market hours come from the broker when it publishes them (Alpaca's calendar).
+    let mut sessions = None;
     let (feed, exec, hosts) = match venue {
         "binance" => {
             let vc = crate::venues::binance_config(&cfg.venues.binance)?;
@@ -536,6 +538,7 @@ fn run_live(plan: RunPlan) -> Result<()> {
         "alpaca" => {
             let vc = crate::venues::alpaca_config(&cfg.venues.alpaca, !live);
             let client = crate::venues::alpaca(&cfg.venues.alpaca, !live)?;
+            sessions = runtime.block_on(alpaca_sessions(&client));
             let feed = spawn_feed(client.clone(), sub, rcfg);
             let exec = venue_executes.then(|| live::Executor::start(client));
             (
@@ -606,6 +609,19 @@ fn run_live(plan: RunPlan) -> Result<()> {
         ),
         (false, None) => Engine::new(engine_cfg, start)?,
     };
+    let mut engine = engine;
+    if let Some(days) = sessions {
+        let n = days.len();
+        let differences = engine.report_sessions(days);
+        if differences.is_empty() {
+            eprintln!(
+                "calendar: the broker's sessions for {n} days agree with the built-in NYSE table"
+            );
+        }
+        for d in differences {
+            eprintln!("calendar: {d} — the broker's is used");
+        }
+    }
     let state_files = StateFiles::new(plan.data_dir.clone()).with_keep(cfg.journal.keep_states);
     let mut batcher = Batcher {
         writer: JournalWriter::spawn(journal),
@@ -657,4 +673,45 @@ fn spawn_feed<V: ploutos_venues::live::BarVenue>(
         }
     });
     ploutos_venues::live::ResilientFeed::start(venue, sub, cfg, Some(tx))
+}
+
+/// Alpaca's sessions from a week ago to two months ahead (a date it does not list is
+/// closed); `None`, with a warning, when the calendar cannot be read.
+async fn alpaca_sessions(
+    client: &ploutos_venues::alpaca::Alpaca,
+) -> Option<Vec<(chrono::NaiveDate, Option<(Timestamp, Timestamp)>)>> {
+    use ploutos_engine::calendar::eastern_instant;
+    let today = ploutos_core::Clock::now(&ploutos_core::LiveClock)
+        .to_datetime()
+        .date_naive();
+    let from = today - chrono::Duration::days(7);
+    let to = today + chrono::Duration::days(60);
+    let days = match client.calendar(from, to).await {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!(
+                "calendar: cannot read Alpaca's calendar ({e}); using the built-in NYSE table"
+            );
+            return None;
+        }
+    };
+    let listed: std::collections::BTreeMap<chrono::NaiveDate, (Timestamp, Timestamp)> = days
+        .iter()
+        .filter_map(|d| {
+            Some((
+                d.date,
+                (
+                    eastern_instant(d.date, d.open)?,
+                    eastern_instant(d.date, d.close)?,
+                ),
+            ))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut date = from;
+    while date <= to {
+        out.push((date, listed.get(&date).copied()));
+        date = date.succ_opt()?;
+    }
+    Some(out)
 }
