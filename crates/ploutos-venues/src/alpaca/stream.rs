@@ -2,28 +2,20 @@
 //! bars), with client-driven keep-alive and de-duplication of bars.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use ploutos_core::{Symbol, Timeframe, Timestamp};
 use serde_json::json;
-use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::error::VenueError;
 use crate::live::{BarSession, StreamEvent, Subscription};
-use crate::net::{excerpt, ws_connect, Ws};
+use crate::net::{ws_connect, Frames};
 
 use super::config::AlpacaConfig;
 use super::wire::{parse_data_frame, BarKind, DataMessage, VENUE};
 
 /// One live market-data connection (see [`crate::live::BarSession`]).
 pub struct AlpacaStream {
-    ws: Ws,
-    idle_timeout: Duration,
-    ping_interval: Duration,
-    last_frame: Instant,
-    next_ping: Instant,
+    frames: Frames,
     pending: VecDeque<StreamEvent>,
     /// The feed (for error messages).
     feed: String,
@@ -88,13 +80,10 @@ impl AlpacaStream {
             Vec::new()
         };
         let ws = ws_connect(VENUE, &cfg.data_ws_url, &headers, cfg.request_timeout).await?;
-        let now = Instant::now();
         let mut s = AlpacaStream {
-            ws,
-            idle_timeout: cfg.idle_timeout,
-            ping_interval: cfg.ping_interval,
-            last_frame: now,
-            next_ping: now + cfg.ping_interval,
+            frames: Frames::new(ws, VENUE, "market-data stream", cfg.idle_timeout)
+                .ping_every(cfg.ping_interval)
+                .binary_is_text(),
             pending: VecDeque::new(),
             feed: cfg.stream_feed().to_string(),
             symbols: sub.symbols.len(),
@@ -108,10 +97,7 @@ impl AlpacaStream {
     }
 
     async fn send(&mut self, v: serde_json::Value) -> Result<(), VenueError> {
-        self.ws
-            .send(Message::text(v.to_string()))
-            .await
-            .map_err(|e| conn(format!("sending on the market-data stream: {e}")))
+        self.frames.send_text(v.to_string()).await
     }
 
     /// The next control message during the handshake (data messages are kept for later).
@@ -308,51 +294,12 @@ impl AlpacaStream {
         }
     }
 
-    /// Reads frames until one carries messages. `Ok(None)`: close frame. Pings the server
-    /// every `ping_interval`; nothing at all for `idle_timeout` → [`VenueError::Silent`].
+    /// The messages of the next frame. `Ok(None)`: close frame. Keep-alive (client pings,
+    /// silence → [`VenueError::Silent`]) is [`Frames`]' job.
     async fn next_messages(&mut self) -> Result<Option<Vec<DataMessage>>, VenueError> {
-        loop {
-            let idle_at = self.last_frame + self.idle_timeout;
-            let wake = idle_at.min(self.next_ping);
-            let frame = tokio::select! {
-                f = self.ws.next() => f,
-                _ = tokio::time::sleep_until(wake) => {
-                    let now = Instant::now();
-                    if now >= idle_at {
-                        return Err(VenueError::Silent { venue: VENUE, after: self.idle_timeout });
-                    }
-                    if now >= self.next_ping {
-                        self.next_ping = now + self.ping_interval;
-                        self.ws
-                            .send(Message::Ping(Vec::new().into()))
-                            .await
-                            .map_err(|e| conn(format!("pinging the market-data stream: {e}")))?;
-                    }
-                    continue;
-                }
-            };
-            self.last_frame = Instant::now();
-            let text = match frame {
-                None => {
-                    return Err(conn(
-                        "the market-data stream ended without a close frame".into(),
-                    ))
-                }
-                Some(Err(e)) => return Err(conn(format!("market-data stream: {e}"))),
-                Some(Ok(Message::Close(_))) => return Ok(None),
-                Some(Ok(Message::Text(t))) => t.to_string(),
-                Some(Ok(Message::Binary(b))) => {
-                    String::from_utf8(b.to_vec()).map_err(|e| VenueError::Protocol {
-                        venue: VENUE,
-                        message: format!(
-                            "binary frame is not UTF-8 JSON (msgpack is not requested): {e}: {}",
-                            excerpt(&String::from_utf8_lossy(e.as_bytes()), 120)
-                        ),
-                    })?
-                }
-                Some(Ok(_)) => continue, // ping (answered by tungstenite), pong, raw frame
-            };
-            return parse_data_frame(&text).map(Some);
+        match self.frames.next_text().await? {
+            None => Ok(None),
+            Some(text) => parse_data_frame(&text).map(Some),
         }
     }
 }

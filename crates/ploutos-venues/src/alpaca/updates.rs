@@ -1,28 +1,20 @@
 //! [`AlpacaUpdates`]: the trade-updates stream (order events), text or binary frames.
 
 use std::collections::VecDeque;
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use ploutos_core::order::{ClientOrderId, OrderEvent};
 use serde_json::json;
-use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::error::VenueError;
 use crate::live::UpdateSession;
-use crate::net::{ws_connect, Ws};
+use crate::net::{ws_connect, Frames};
 
 use super::config::AlpacaConfig;
 use super::wire::{parse_trade_message, TradeStreamMessage, VENUE};
 
 /// One live trade-updates connection (see [`crate::live::UpdateSession`]).
 pub struct AlpacaUpdates {
-    ws: Ws,
-    idle_timeout: Duration,
-    ping_interval: Duration,
-    last_frame: Instant,
-    next_ping: Instant,
+    frames: Frames,
     pending: VecDeque<(ClientOrderId, OrderEvent)>,
 }
 
@@ -38,13 +30,11 @@ impl AlpacaUpdates {
     pub async fn open(cfg: &AlpacaConfig) -> Result<Self, VenueError> {
         let (key, secret) = cfg.keys()?;
         let ws = ws_connect(VENUE, &cfg.trading_ws_url, &[], cfg.request_timeout).await?;
-        let now = Instant::now();
         let mut s = AlpacaUpdates {
-            ws,
-            idle_timeout: cfg.idle_timeout,
-            ping_interval: cfg.ping_interval,
-            last_frame: now,
-            next_ping: now + cfg.ping_interval,
+            // The paper host sends JSON in binary frames: both are the same text.
+            frames: Frames::new(ws, VENUE, "trade-updates stream", cfg.idle_timeout)
+                .ping_every(cfg.ping_interval)
+                .binary_is_text(),
             pending: VecDeque::new(),
         };
         s.send(json!({"action": "auth", "key": key, "secret": secret}))
@@ -78,10 +68,7 @@ impl AlpacaUpdates {
     }
 
     async fn send(&mut self, v: serde_json::Value) -> Result<(), VenueError> {
-        self.ws
-            .send(Message::text(v.to_string()))
-            .await
-            .map_err(|e| conn(format!("sending on the trade-updates stream: {e}")))
+        self.frames.send_text(v.to_string()).await
     }
 
     async fn handshake_message(&mut self) -> Result<TradeStreamMessage, VenueError> {
@@ -102,44 +89,11 @@ impl AlpacaUpdates {
         }
     }
 
-    /// The next message; `Ok(None)` on a close frame. Pings every `ping_interval`; silence
-    /// for `idle_timeout` → [`VenueError::Silent`].
+    /// The next message; `Ok(None)` on a close frame. Keep-alive is [`Frames`]' job.
     async fn next_message(&mut self) -> Result<Option<TradeStreamMessage>, VenueError> {
-        loop {
-            let idle_at = self.last_frame + self.idle_timeout;
-            let wake = idle_at.min(self.next_ping);
-            let frame = tokio::select! {
-                f = self.ws.next() => f,
-                _ = tokio::time::sleep_until(wake) => {
-                    let now = Instant::now();
-                    if now >= idle_at {
-                        return Err(VenueError::Silent { venue: VENUE, after: self.idle_timeout });
-                    }
-                    if now >= self.next_ping {
-                        self.next_ping = now + self.ping_interval;
-                        self.ws
-                            .send(Message::Ping(Vec::new().into()))
-                            .await
-                            .map_err(|e| conn(format!("pinging the trade-updates stream: {e}")))?;
-                    }
-                    continue;
-                }
-            };
-            self.last_frame = Instant::now();
-            // The paper host sends JSON in binary frames: both are the same text.
-            let text = match frame {
-                None => {
-                    return Err(conn(
-                        "the trade-updates stream ended without a close frame".into(),
-                    ))
-                }
-                Some(Err(e)) => return Err(conn(format!("trade-updates stream: {e}"))),
-                Some(Ok(Message::Close(_))) => return Ok(None),
-                Some(Ok(Message::Text(t))) => t.to_string(),
-                Some(Ok(Message::Binary(b))) => String::from_utf8_lossy(&b).into_owned(),
-                Some(Ok(_)) => continue,
-            };
-            return parse_trade_message(&text).map(Some);
+        match self.frames.next_text().await? {
+            None => Ok(None),
+            Some(text) => parse_trade_message(&text).map(Some),
         }
     }
 }

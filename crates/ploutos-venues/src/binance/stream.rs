@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::error::VenueError;
 use crate::live::{BarSession, StreamEvent, Subscription};
-use crate::net::{excerpt, ws_connect, Ws};
+use crate::net::{excerpt, ws_connect, Frames, Ws};
 
 use super::client::interval_or_err;
 use super::types::{parse_stream_frame, protocol, StreamFrame};
@@ -29,9 +29,7 @@ pub enum SubscribeMode {
 
 /// One market-stream connection (see [`BarSession`]).
 pub struct BinanceStream {
-    ws: Ws,
-    idle: Duration,
-    deadline: Instant,
+    frames: Frames,
     timeframe: Timeframe,
     interval: &'static str,
     symbols: HashMap<String, Symbol>,
@@ -93,9 +91,8 @@ impl Binance {
             subscribe(&mut ws, &names, cfg.request_timeout).await?;
         }
         Ok(BinanceStream {
-            ws,
-            idle: cfg.idle_timeout,
-            deadline: Instant::now() + cfg.reconnect_before,
+            frames: Frames::new(ws, VENUE, "market stream", cfg.idle_timeout)
+                .ends_after(cfg.reconnect_before),
             timeframe: sub.timeframe,
             interval: interval_or_err(sub.timeframe)?,
             symbols: sub
@@ -228,52 +225,24 @@ impl BinanceStream {
     }
 
     async fn close_quietly(&mut self) {
-        // Best effort: the session ends either way.
-        let _ = tokio::time::timeout(Duration::from_millis(200), self.ws.close(None)).await;
+        self.frames.close().await;
     }
 }
 
 impl BarSession for BinanceStream {
     async fn next_event(&mut self) -> Result<Option<StreamEvent>, VenueError> {
-        loop {
-            let now = Instant::now();
-            if now >= self.deadline {
-                self.close_quietly().await;
-                return Ok(None);
-            }
-            let wait = self.idle.min(self.deadline - now);
-            let msg = match tokio::time::timeout(wait, self.ws.next()).await {
-                Err(_) if Instant::now() >= self.deadline => continue,
-                Err(_) => {
-                    return Err(VenueError::Silent {
-                        venue: VENUE,
-                        after: self.idle,
-                    })
+        // Pings, silence and the 24 h cut are [`Frames`]' job.
+        while let Some(t) = self.frames.next_text().await? {
+            match self.on_text(&t) {
+                Ok(Some(ev)) => return Ok(Some(ev)),
+                Ok(None) => {}
+                Err(Some(e)) => return Err(e),
+                Err(None) => {
+                    self.close_quietly().await;
+                    return Ok(None);
                 }
-                Ok(None) => return Err(conn_err("connection ended without a close frame")),
-                Ok(Some(Err(e))) => return Err(conn_err(e)),
-                Ok(Some(Ok(m))) => m,
-            };
-            match msg {
-                Message::Ping(p) => self.ws.send(Message::Pong(p)).await.map_err(conn_err)?,
-                Message::Text(t) => match self.on_text(&t) {
-                    Ok(Some(ev)) => return Ok(Some(ev)),
-                    Ok(None) => {}
-                    Err(Some(e)) => return Err(e),
-                    Err(None) => {
-                        self.close_quietly().await;
-                        return Ok(None);
-                    }
-                },
-                Message::Close(_) => return Ok(None),
-                Message::Binary(b) => {
-                    return Err(protocol(
-                        "unexpected binary frame",
-                        &String::from_utf8_lossy(&b),
-                    ))
-                }
-                Message::Pong(_) | Message::Frame(_) => {}
             }
         }
+        Ok(None)
     }
 }

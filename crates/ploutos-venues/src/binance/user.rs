@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::error::VenueError;
 use crate::live::UpdateSession;
-use crate::net::{ws_connect, Ws};
+use crate::net::{ws_connect, Frames, Ws};
 
 use super::sign::sign_ws_api;
 use super::types::{millis, parse_api_frame, protocol, ApiFrame, ExecutionReport};
@@ -22,16 +22,12 @@ const SUBSCRIBE_ID: &str = "ploutos-user-data";
 
 /// One user-data connection (see [`UpdateSession`]).
 pub struct BinanceUpdates {
-    ws: Ws,
-    idle: Duration,
-    deadline: Instant,
+    frames: Frames,
 }
 
 impl std::fmt::Debug for BinanceUpdates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BinanceUpdates")
-            .field("idle", &self.idle)
-            .finish()
+        f.debug_struct("BinanceUpdates").finish_non_exhaustive()
     }
 }
 
@@ -80,9 +76,8 @@ impl Binance {
             .map_err(conn_err)?;
         await_subscribed(&mut ws, cfg.request_timeout).await?;
         Ok(BinanceUpdates {
-            ws,
-            idle: cfg.idle_timeout,
-            deadline: Instant::now() + cfg.reconnect_before,
+            frames: Frames::new(ws, VENUE, "user-data stream", cfg.idle_timeout)
+                .ends_after(cfg.reconnect_before),
         })
     }
 }
@@ -207,46 +202,19 @@ pub fn execution_event(
 
 impl UpdateSession for BinanceUpdates {
     async fn next_update(&mut self) -> Result<Option<(ClientOrderId, OrderEvent)>, VenueError> {
-        loop {
-            let now = Instant::now();
-            if now >= self.deadline {
-                let _ = tokio::time::timeout(Duration::from_millis(200), self.ws.close(None)).await;
-                return Ok(None);
-            }
-            let wait = self.idle.min(self.deadline - now);
-            let msg = match tokio::time::timeout(wait, self.ws.next()).await {
-                Err(_) if Instant::now() >= self.deadline => continue,
-                Err(_) => {
-                    return Err(VenueError::Silent {
-                        venue: VENUE,
-                        after: self.idle,
-                    })
-                }
-                Ok(None) => return Err(conn_err("connection ended without a close frame")),
-                Ok(Some(Err(e))) => return Err(conn_err(e)),
-                Ok(Some(Ok(m))) => m,
-            };
-            match msg {
-                Message::Ping(p) => self.ws.send(Message::Pong(p)).await.map_err(conn_err)?,
-                Message::Text(t) => match parse_api_frame(&t)? {
-                    ApiFrame::Execution(r) => {
-                        if let Some(update) = execution_event(&r, &t)? {
-                            return Ok(Some(update));
-                        }
+        // Pings, silence and the 24 h cut are [`Frames`]' job.
+        while let Some(t) = self.frames.next_text().await? {
+            match parse_api_frame(&t)? {
+                ApiFrame::Execution(r) => {
+                    if let Some(update) = execution_event(&r, &t)? {
+                        return Ok(Some(update));
                     }
-                    ApiFrame::ServerShutdown | ApiFrame::Terminated => return Ok(None),
-                    ApiFrame::Response { .. } | ApiFrame::Other(_) => {}
-                },
-                Message::Close(_) => return Ok(None),
-                Message::Binary(b) => {
-                    return Err(protocol(
-                        "unexpected binary frame",
-                        &String::from_utf8_lossy(&b),
-                    ))
                 }
-                Message::Pong(_) | Message::Frame(_) => {}
+                ApiFrame::ServerShutdown | ApiFrame::Terminated => return Ok(None),
+                ApiFrame::Response { .. } | ApiFrame::Other(_) => {}
             }
         }
+        Ok(None)
     }
 }
 

@@ -2,8 +2,10 @@
 //! (`ws://` and `wss://`), and reconnect back-off with jitter.
 
 mod backoff;
+mod frames;
 
 pub use backoff::Backoff;
+pub use frames::Frames;
 
 use std::time::Duration;
 
