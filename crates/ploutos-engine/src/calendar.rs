@@ -121,16 +121,7 @@ impl NyseCalendar {
     /// The first session (its open and close) whose close is after `t`: the session open at
     /// `t`, or else the next one. Looks at most 30 days ahead.
     pub fn current_or_next_session(&self, t: Timestamp) -> Option<(Timestamp, Timestamp)> {
-        let mut date = t.to_datetime().date_naive();
-        for _ in 0..30 {
-            if let Some((open, close)) = self.session(date) {
-                if close > t {
-                    return Some((open, close));
-                }
-            }
-            date = date.succ_opt()?;
-        }
-        None
+        first_session_closing_after(t, |d| self.session(d))
     }
 
     /// The first session open at or after `t` (`t` itself when `t` is exactly an open).
@@ -146,6 +137,24 @@ impl NyseCalendar {
         }
         None
     }
+}
+
+/// The first session of `session` (by date) whose close is after `t`: the one open at `t`,
+/// or else the next; looks at most 30 days ahead.
+fn first_session_closing_after(
+    t: Timestamp,
+    session: impl Fn(NaiveDate) -> Option<(Timestamp, Timestamp)>,
+) -> Option<(Timestamp, Timestamp)> {
+    let mut date = t.to_datetime().date_naive();
+    for _ in 0..30 {
+        if let Some((open, close)) = session(date) {
+            if close > t {
+                return Some((open, close));
+            }
+        }
+        date = date.succ_opt()?;
+    }
+    None
 }
 
 /// The UTC instant of the Eastern local time `time` on `date` (with that date's offset).
@@ -204,9 +213,6 @@ impl Sessions {
 
     /// Whether the regular session is open at `t` (open inclusive, close exclusive).
     pub fn is_open(&self, t: Timestamp) -> bool {
-        if self.reported.is_empty() {
-            return self.table.is_open(t);
-        }
         let date = t.to_datetime().date_naive();
         self.session(date)
             .is_some_and(|(open, close)| open <= t && t < close)
@@ -214,19 +220,7 @@ impl Sessions {
 
     /// The first session whose close is after `t` (at most 30 days ahead).
     pub fn current_or_next_session(&self, t: Timestamp) -> Option<(Timestamp, Timestamp)> {
-        if self.reported.is_empty() {
-            return self.table.current_or_next_session(t);
-        }
-        let mut date = t.to_datetime().date_naive();
-        for _ in 0..30 {
-            if let Some((open, close)) = self.session(date) {
-                if close > t {
-                    return Some((open, close));
-                }
-            }
-            date = date.succ_opt()?;
-        }
-        None
+        first_session_closing_after(t, |d| self.session(d))
     }
 }
 

@@ -174,6 +174,21 @@ struct Batcher {
 }
 
 impl Batcher {
+    /// The batcher of `cfg`'s `[journal]` settings, writing `journal` and the state files of
+    /// `data_dir`.
+    fn new(cfg: &Config, data_dir: &Path, journal: Journal) -> Self {
+        Batcher {
+            writer: JournalWriter::spawn(journal),
+            pending: Vec::new(),
+            last_commit: Instant::now(),
+            commit_after: Duration::from_millis(cfg.journal.commit_ms),
+            max_events: cfg.journal.batch_events,
+            state_files: StateFiles::new(data_dir.to_path_buf()).with_keep(cfg.journal.keep_states),
+            last_state: Instant::now(),
+            state_every: Duration::from_secs_f64((cfg.journal.state_every_minutes * 60.0).max(0.0)),
+        }
+    }
+
     fn due(&self) -> bool {
         self.pending.len() >= self.max_events
             || (!self.pending.is_empty() && self.last_commit.elapsed() >= self.commit_after)
@@ -228,6 +243,17 @@ fn replay_plan(cfg: &Config, base: &Path, align: Option<i64>) -> Result<SessionP
         speed: cfg.feed.speed,
         align,
     })
+}
+
+/// The console of a run: colors on a terminal unless NO_COLOR is set.
+fn console_for(plan: &RunPlan) -> Console {
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    Console::new(
+        plan.verbose,
+        plan.bars,
+        color,
+        plan.config.consensus.min_confidence,
+    )
 }
 
 /// `ploutos demo`: paper trading on the bundled samples with the analyzer's console.
@@ -347,19 +373,8 @@ pub fn run(plan: RunPlan) -> Result<()> {
         ),
         (false, None) => Engine::new(engine_cfg, first_time)?,
     };
-    let state_files = StateFiles::new(plan.data_dir.clone()).with_keep(cfg.journal.keep_states);
-    let mut batcher = Batcher {
-        writer: JournalWriter::spawn(journal),
-        pending: Vec::new(),
-        last_commit: Instant::now(),
-        commit_after: Duration::from_millis(cfg.journal.commit_ms),
-        max_events: cfg.journal.batch_events,
-        state_files,
-        last_state: Instant::now(),
-        state_every: Duration::from_secs_f64((cfg.journal.state_every_minutes * 60.0).max(0.0)),
-    };
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut console = Console::new(plan.verbose, plan.bars, color, cfg.consensus.min_confidence);
+    let mut batcher = Batcher::new(cfg, &plan.data_dir, journal);
+    let mut console = console_for(&plan);
     let feed =
         ploutos_venues::replay::ReplayFeed::new(replay, cfg.feed.speed, Duration::from_secs(5));
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -622,19 +637,8 @@ fn run_live(plan: RunPlan) -> Result<()> {
             eprintln!("calendar: {d} — the broker's is used");
         }
     }
-    let state_files = StateFiles::new(plan.data_dir.clone()).with_keep(cfg.journal.keep_states);
-    let mut batcher = Batcher {
-        writer: JournalWriter::spawn(journal),
-        pending: Vec::new(),
-        last_commit: Instant::now(),
-        commit_after: Duration::from_millis(cfg.journal.commit_ms),
-        max_events: cfg.journal.batch_events,
-        state_files,
-        last_state: Instant::now(),
-        state_every: Duration::from_secs_f64((cfg.journal.state_every_minutes * 60.0).max(0.0)),
-    };
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut console = Console::new(plan.verbose, plan.bars, color, cfg.consensus.min_confidence);
+    let mut batcher = Batcher::new(cfg, &plan.data_dir, journal);
+    let mut console = console_for(&plan);
     let commands_dir = plan.data_dir.join(COMMANDS_DIR);
     let started = Instant::now();
     let (engine, interrupted) = runtime.block_on(live::event_loop(
