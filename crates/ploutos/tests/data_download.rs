@@ -1,7 +1,7 @@
 //! `ploutos data download`, run as a user runs it, against the fake venues on loopback.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use ploutos_core::{Bar, Symbol, Timeframe, Timestamp};
@@ -11,42 +11,15 @@ use ploutos_store::history::{read_bars, write_bars_csv};
 use ploutos_venues::binance::{Binance, BinanceConfig};
 use ploutos_venues::live::BarVenue;
 
+mod common;
+use common::{alpaca_env, binance_env, ploutos, runtime};
+
 const FROM: &str = "2024-01-02";
 const MID: &str = "2024-01-03";
 const TO: &str = "2024-01-04";
 
 fn ts(s: &str) -> Timestamp {
     Timestamp::parse(s).unwrap()
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    // Worker threads keep serving the fake while the test thread waits for the binary.
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// The binary in `dir` (so no `.env` of the repository is read), with `env` set and the
-/// venue variables of the developer's shell removed.
-fn ploutos(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ploutos"));
-    cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
-    for k in [
-        "PLOUTOS_BINANCE_REST_URL",
-        "PLOUTOS_ALPACA_DATA_URL",
-        "ALPACA_API_KEY",
-        "ALPACA_SECRET_KEY",
-        "BINANCE_API_KEY",
-        "BINANCE_SECRET_KEY",
-    ] {
-        cmd.env_remove(k);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run ploutos")
 }
 
 fn stderr(o: &Output) -> String {
@@ -71,10 +44,6 @@ fn binance_fake(rt: &tokio::runtime::Runtime) -> FakeBinance {
         ..FakeBinanceConfig::default()
     }))
     .unwrap()
-}
-
-fn binance_env(fake: &FakeBinance) -> Vec<(&'static str, String)> {
-    vec![("PLOUTOS_BINANCE_REST_URL", fake.rest_url())]
 }
 
 /// The fake's series through the venue client in one call (no chunks, no files).
@@ -351,14 +320,6 @@ fn alpaca_fake(rt: &tokio::runtime::Runtime) -> FakeAlpaca {
         ..FakeAlpacaConfig::default()
     }))
     .unwrap()
-}
-
-fn alpaca_env(fake: &FakeAlpaca, secret: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("PLOUTOS_ALPACA_DATA_URL", fake.data_url()),
-        ("ALPACA_API_KEY", fake.config().key_id.clone()),
-        ("ALPACA_SECRET_KEY", secret.to_string()),
-    ]
 }
 
 /// A bar as (time, open, high, low, close, volume, trades, vwap).

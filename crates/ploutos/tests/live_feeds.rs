@@ -3,38 +3,26 @@
 //! every closed bar still reaches the analyzer exactly once and in order.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use ploutos_fakes::alpaca::{FakeAlpaca, FakeAlpacaConfig};
 use ploutos_fakes::binance::{FakeBinance, FakeBinanceConfig};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// Runs the analyzer with `env`, calls `disturb` once `after` jsonl lines arrived, and returns
 /// (symbol, timestamp) of every line and the stderr text.
+mod common;
+use common::{alpaca_env, binance_env, ploutos, ploutos_command, runtime};
+
 fn analyze(
     args: &[&str],
     env: &[(&str, String)],
     after: usize,
     disturb: impl FnOnce(),
 ) -> (Vec<(String, String)>, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ploutos"));
-    cmd.args(args)
-        .env_remove("ALPACA_API_KEY")
-        .env_remove("ALPACA_SECRET_KEY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+    let mut cmd = ploutos_command(&std::env::temp_dir(), env, args);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
@@ -100,11 +88,7 @@ fn binance_analyzer_survives_a_dropped_stream_and_skipped_klines() {
             ..FakeBinanceConfig::default()
         }))
         .unwrap();
-    let env = [
-        ("PLOUTOS_BINANCE_REST_URL", fake.rest_url()),
-        ("PLOUTOS_BINANCE_WS_URL", fake.ws_url()),
-        ("PLOUTOS_BINANCE_WS_API_URL", fake.ws_api_url()),
-    ];
+    let env = binance_env(&fake);
     let (lines, err) = analyze(
         &[
             "analyze",
@@ -158,14 +142,7 @@ fn alpaca_analyzer_survives_a_dropped_stream_and_gets_exactly_the_published_bars
             ..FakeAlpacaConfig::default()
         }))
         .unwrap();
-    let env = [
-        ("PLOUTOS_ALPACA_DATA_WS_URL", fake.data_ws_url("iex")),
-        ("PLOUTOS_ALPACA_DATA_URL", fake.data_url()),
-        ("PLOUTOS_ALPACA_TRADING_URL", fake.trading_url()),
-        ("PLOUTOS_ALPACA_TRADING_WS_URL", fake.trading_ws_url()),
-        ("ALPACA_API_KEY", "fake-key".to_string()),
-        ("ALPACA_SECRET_KEY", "fake-secret".to_string()),
-    ];
+    let env = alpaca_env(&fake, "fake-secret");
     let (lines, err) = analyze(
         &[
             "analyze",
@@ -217,14 +194,11 @@ fn alpaca_with_wrong_keys_stops_with_the_reason() {
     let fake = rt
         .block_on(FakeAlpaca::start(FakeAlpacaConfig::default()))
         .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ploutos"))
-        .args(["analyze", "--feed", "alpaca", "--tickers", "AAPL"])
-        .env("PLOUTOS_ALPACA_DATA_WS_URL", fake.data_ws_url("iex"))
-        .env("PLOUTOS_ALPACA_DATA_URL", fake.data_url())
-        .env("ALPACA_API_KEY", "wrong")
-        .env("ALPACA_SECRET_KEY", "wrong")
-        .output()
-        .unwrap();
+    let out = ploutos(
+        &std::env::temp_dir(),
+        &alpaca_env(&fake, "wrong"),
+        &["analyze", "--feed", "alpaca", "--tickers", "AAPL"],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("auth"), "{err}");

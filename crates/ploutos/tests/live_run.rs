@@ -4,20 +4,15 @@
 //! and the journal's final position is the broker's.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use ploutos_fakes::alpaca::{FakeAlpaca, FakeAlpacaConfig};
 use ploutos_fakes::binance::{FakeBinance, FakeBinanceConfig};
 use rust_decimal::Decimal;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+mod common;
+use common::{alpaca_env, binance_env, ploutos, runtime, text};
 
 const ALPACA_STRATEGY: &str = r#"
 [feed]
@@ -50,17 +45,6 @@ fast = 3
 slow = 8
 "#;
 
-fn alpaca_env(fake: &FakeAlpaca) -> Vec<(&'static str, String)> {
-    vec![
-        ("PLOUTOS_ALPACA_DATA_WS_URL", fake.data_ws_url("iex")),
-        ("PLOUTOS_ALPACA_DATA_URL", fake.data_url()),
-        ("PLOUTOS_ALPACA_TRADING_URL", fake.trading_url()),
-        ("PLOUTOS_ALPACA_TRADING_WS_URL", fake.trading_ws_url()),
-        ("ALPACA_API_KEY", "fake-key".to_string()),
-        ("ALPACA_SECRET_KEY", "fake-secret".to_string()),
-    ]
-}
-
 const BINANCE_STRATEGY: &str = r#"
 [risk]
 min_confidence = 0
@@ -85,39 +69,19 @@ fast = 3
 slow = 8
 "#;
 
-fn binance_env(fake: &FakeBinance) -> Vec<(&'static str, String)> {
-    vec![
-        ("PLOUTOS_BINANCE_REST_URL", fake.rest_url()),
-        ("PLOUTOS_BINANCE_WS_URL", fake.ws_url()),
-        ("PLOUTOS_BINANCE_WS_API_URL", fake.ws_api_url()),
-        ("BINANCE_API_KEY", fake.config().api_key.clone()),
-        ("BINANCE_SECRET_KEY", fake.config().secret_key.clone()),
-    ]
-}
-
 fn run(dir: &Path, config: &str, env: &[(&str, String)], args: &[&str]) -> Output {
     let cfg = dir.join("ploutos.toml");
     std::fs::write(&cfg, config).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ploutos"));
-    cmd.current_dir(dir)
-        .arg("run")
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    let data = dir.join("data");
+    let mut all = vec![
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    ploutos(dir, env, &all)
 }
 
 /// The client order ids the run printed (`order <id> buy|sell …`, with --verbose).
@@ -265,7 +229,7 @@ fn alpaca_live_trades_through_the_trading_api_and_its_update_stream() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = ALPACA_STRATEGY;
-    let env = alpaca_env(&fake);
+    let env = alpaca_env(&fake, "fake-secret");
     let o = run(
         dir.path(),
         config,
@@ -308,7 +272,7 @@ fn alpaca_paper_fills_in_the_engine_and_sends_nothing() {
     let o = run(
         dir.path(),
         &config,
-        &alpaca_env(&fake),
+        &alpaca_env(&fake, "fake-secret"),
         &["--verbose", "--max-events", "150"],
     );
     let all = text(&o);
