@@ -140,21 +140,30 @@ fn binance_live_reconciles_a_planted_position_then_trades_each_order_once() {
     assert!(!o.status.success());
     assert!(text(&o).contains("--live"), "{}", text(&o));
 
-    // Mid-run the market stream drops: the run reconnects, backfills, and reconciles again
-    // before trading on.
-    let o = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            std::thread::sleep(Duration::from_millis(2500));
-            fake.drop_streams();
-        });
-        run(
-            dir.path(),
-            &config,
-            &binance_env(&fake),
-            &["--live", "--verbose", "--max-events", "250"],
-        )
-    });
-    let all = text(&o);
+    // Mid-run, once trading, the market stream drops: the run reconnects, backfills, and
+    // reconciles again before trading on.
+    std::fs::write(dir.path().join("ploutos.toml"), &config).unwrap();
+    let cfg = dir.path().join("ploutos.toml");
+    let data = dir.path().join("data");
+    let mut running = common::Running::start(common::ploutos_command(
+        dir.path(),
+        &binance_env(&fake),
+        &[
+            "run",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--live",
+            "--verbose",
+            "--max-events",
+            "250",
+        ],
+    ));
+    running.wait_for(|seen| seen.contains("reconcile: position BTCUSDT"));
+    fake.drop_streams();
+    let (ok, all) = running.finish();
+    assert!(ok, "{all}");
     assert!(all.contains("reconnected"), "{all}");
     assert!(
         all.matches("reconcile: the journal agrees with the broker")
@@ -162,7 +171,6 @@ fn binance_live_reconciles_a_planted_position_then_trades_each_order_once() {
             >= 1,
         "a second reconcile after the reconnect: {all}"
     );
-    assert!(o.status.success(), "{all}");
     assert!(all.contains("LIVE"), "the banner says live: {all}");
     assert!(
         all.contains("reconcile: position BTCUSDT: journal 0, broker 0.25"),
@@ -283,4 +291,64 @@ fn alpaca_paper_fills_in_the_engine_and_sends_nothing() {
     for id in &ids {
         assert_eq!(fake.post_count(id), 0, "paper order {id} reached Alpaca");
     }
+}
+
+#[test]
+fn binance_live_killed_mid_run_restores_and_reconciles_without_resending() {
+    let rt = runtime();
+    let fake = rt
+        .block_on(FakeBinance::start(FakeBinanceConfig {
+            history_bars: 400,
+            pace: Duration::from_millis(20),
+            ..FakeBinanceConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ploutos.toml");
+    std::fs::write(
+        &cfg,
+        format!("[feed]\nvenue = \"binance\"\nwarmup_bars = 60\n[trading]\nmode = \"live\"\nlive = true\n{BINANCE_STRATEGY}"),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let args = [
+        "run",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--verbose",
+    ];
+    // First run: killed (SIGKILL) right after its second order went out.
+    let mut first = common::Running::start(common::ploutos_command(
+        dir.path(),
+        &binance_env(&fake),
+        &args,
+    ));
+    first.wait_for(|seen| order_ids(seen).len() >= 2);
+    let first = first.kill();
+
+    // Second run: restores from the journal, reconciles with the broker, trades on.
+    let mut restore = args.to_vec();
+    restore.extend_from_slice(&["--restore", "--max-events", "120"]);
+    let o = ploutos(dir.path(), &binance_env(&fake), &restore);
+    let second = text(&o);
+    assert!(o.status.success(), "{second}");
+    assert!(second.contains("restoring from snapshot"), "{second}");
+    assert!(second.contains("reconcile: "), "{second}");
+    let ids = order_ids(&format!("{first}{second}"));
+    assert!(!ids.is_empty(), "orders were sent: {first}{second}");
+    for id in &ids {
+        assert_eq!(
+            fake.post_count(id),
+            1,
+            "order {id} was POSTed more than once"
+        );
+    }
+    let (free, locked) = fake.balance("BTC");
+    assert_eq!(
+        journal_position(dir.path(), "trend", "BTCUSDT"),
+        free + locked,
+        "{second}"
+    );
 }

@@ -86,3 +86,77 @@ pub fn alpaca_env(fake: &FakeAlpaca, secret: &str) -> Vec<(&'static str, String)
         ("ALPACA_SECRET_KEY", secret.to_string()),
     ]
 }
+
+/// A running binary whose stdout and stderr lines arrive on one channel.
+pub struct Running {
+    pub child: std::process::Child,
+    pub lines: std::sync::mpsc::Receiver<String>,
+    /// Every line received so far.
+    pub seen: String,
+}
+
+impl Running {
+    /// Starts `cmd` with both outputs captured line by line.
+    pub fn start(mut cmd: Command) -> Running {
+        use std::io::{BufRead, BufReader};
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start ploutos");
+        let (tx, lines) = std::sync::mpsc::channel();
+        let out = child.stdout.take().expect("stdout");
+        let err = child.stderr.take().expect("stderr");
+        let tx2 = tx.clone();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        std::thread::spawn(move || {
+            for l in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx2.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads lines until `done` holds for what was seen (panics after a minute of silence).
+    pub fn wait_for(&mut self, done: impl Fn(&str) -> bool) {
+        while !done(&self.seen) {
+            let line = self
+                .lines
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("waited a minute; so far:\n{}", self.seen));
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+    }
+
+    /// Waits for the process to end; returns its success and everything it printed.
+    pub fn finish(mut self) -> (bool, String) {
+        let status = self.child.wait().expect("wait");
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(std::time::Duration::from_millis(500))
+        {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        (status.success(), self.seen)
+    }
+
+    /// Kills the process (SIGKILL) and returns everything it printed.
+    pub fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        self.finish().1
+    }
+}
