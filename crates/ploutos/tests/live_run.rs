@@ -352,3 +352,35 @@ fn binance_live_killed_mid_run_restores_and_reconciles_without_resending() {
         "{second}"
     );
 }
+
+#[test]
+fn alpaca_paper_account_mode_sends_orders_to_alpacas_paper_host() {
+    let rt = runtime();
+    let fake = rt
+        .block_on(FakeAlpaca::start(FakeAlpacaConfig {
+            prepublished: 120,
+            pace: Duration::from_millis(25),
+            auto_fill_market: true,
+            ..FakeAlpacaConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = ALPACA_STRATEGY.replace(
+        "[trading]\nmode = \"live\"\nlive = true\n",
+        "[trading]\nalpaca_paper_account = true\n",
+    );
+    let o = run(
+        dir.path(),
+        &config,
+        &alpaca_env(&fake, "fake-secret"),
+        &["--verbose", "--max-events", "150"],
+    );
+    let all = text(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(all.contains("paper (Alpaca's paper account)"), "{all}");
+    let ids = order_ids(&all);
+    assert!(ids.len() >= 2, "the strategy traded: {all}");
+    for id in &ids {
+        assert_eq!(fake.post_count(id), 1, "order {id} reached Alpaca once");
+    }
+}
