@@ -264,7 +264,8 @@ pub fn run(args: BacktestArgs) -> Result<()> {
                 exits: None,
                 risk: None,
                 enabled: true,
-                execution: None,
+                venue: None,
+                mode: None,
             };
             let cfg = plain_config(
                 strategy,

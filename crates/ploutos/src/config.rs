@@ -111,16 +111,8 @@ pub struct TradingConfig {
     pub alpaca_paper_account: bool,
 }
 
-/// Paper or live trading.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Simulated fills at live prices.
-    #[default]
-    Paper,
-    /// Real orders.
-    Live,
-}
+/// Paper or live trading (globally here, per strategy in `[[strategies]]`).
+pub use ploutos_engine::engine::TradingMode as Mode;
 
 impl Config {
     /// Reads and validates `path`; errors name the file and the key.
@@ -143,10 +135,20 @@ impl Config {
             "feed.venue = {:?}: expected \"replay\", \"alpaca\" or \"binance\"",
             cfg.feed.venue
         );
-        anyhow::ensure!(
-            cfg.trading.mode == Mode::Paper || cfg.feed.venue != "replay",
-            "trading.mode = \"live\" needs a live feed.venue (\"alpaca\" or \"binance\"), not \"replay\""
-        );
+        for (i, s) in cfg.strategies.iter().enumerate() {
+            let venue = s.venue.as_deref().unwrap_or(&cfg.feed.venue);
+            anyhow::ensure!(
+                matches!(venue, "replay" | "alpaca" | "binance"),
+                "strategies[{i}] ({:?}): venue = {venue:?}: expected \"replay\", \"alpaca\" or \"binance\"",
+                s.name
+            );
+            let mode = s.mode.unwrap_or(cfg.trading.mode);
+            anyhow::ensure!(
+                mode == Mode::Paper || venue != "replay",
+                "strategies[{i}] ({:?}): live trading needs a live venue (\"alpaca\" or \"binance\"), not \"replay\"",
+                s.name
+            );
+        }
         anyhow::ensure!(
             cfg.feed.speed.is_finite() && cfg.feed.speed >= 0.0,
             "feed.speed = {}: must be 0 (as fast as possible) or a positive factor",

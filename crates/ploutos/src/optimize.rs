@@ -238,7 +238,8 @@ impl Job<'_> {
             exits: None,
             risk: None,
             enabled: true,
-            execution: None,
+            venue: None,
+            mode: None,
         };
         let cfg = plain_config(
             strategy,

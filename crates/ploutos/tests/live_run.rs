@@ -384,3 +384,56 @@ fn alpaca_paper_account_mode_sends_orders_to_alpacas_paper_host() {
         assert_eq!(fake.post_count(id), 1, "order {id} reached Alpaca once");
     }
 }
+
+#[test]
+fn two_venues_in_one_run_each_strategy_with_its_own_venue_and_mode() {
+    let rt = runtime();
+    let binance = rt
+        .block_on(FakeBinance::start(FakeBinanceConfig {
+            history_bars: 400,
+            pace: Duration::from_millis(20),
+            ..FakeBinanceConfig::default()
+        }))
+        .unwrap();
+    let alpaca = rt
+        .block_on(FakeAlpaca::start(FakeAlpacaConfig {
+            prepublished: 120,
+            pace: Duration::from_millis(20),
+            ..FakeAlpacaConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Crypto live on Binance, stocks on paper with Alpaca's market data.
+    let config = format!(
+        "[feed]\nvenue = \"binance\"\nwarmup_bars = 60\n[trading]\nmode = \"live\"\n{BINANCE_STRATEGY}\n\
+         [[instruments]]\nsymbol = \"AAPL\"\nclass = \"stock\"\ntick_size = 0.01\nstep_size = 1\n\
+         min_quantity = 1\nmin_notional = 0\nfractional = false\n\n\
+         [[strategies]]\nname = \"stocks\"\nkind = \"ema-cross\"\nsymbols = [\"AAPL\"]\n\
+         capital = 10000\nvenue = \"alpaca\"\nmode = \"paper\"\n[strategies.params]\nfast = 3\nslow = 8\n"
+    );
+    let mut env = binance_env(&binance);
+    env.extend(alpaca_env(&alpaca, "fake-secret"));
+    let o = run(
+        dir.path(),
+        &config,
+        &env,
+        &["--live", "--verbose", "--max-events", "300"],
+    );
+    let all = text(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(all.contains("Ploutos run on binance: LIVE"), "{all}");
+    assert!(all.contains("Ploutos run on alpaca: paper"), "{all}");
+    let ids = order_ids(&all);
+    let crypto: Vec<&String> = ids.iter().filter(|i| i.starts_with("trend")).collect();
+    let stocks: Vec<&String> = ids.iter().filter(|i| i.starts_with("stocks")).collect();
+    assert!(
+        !crypto.is_empty() && !stocks.is_empty(),
+        "both traded: {all}"
+    );
+    for id in crypto {
+        assert_eq!(binance.post_count(id), 1, "{id} went to Binance once");
+    }
+    for id in stocks {
+        assert_eq!(alpaca.post_count(id), 0, "{id} stayed on paper");
+    }
+}

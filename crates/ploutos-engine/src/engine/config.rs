@@ -32,9 +32,26 @@ pub struct StrategyConfig {
     pub risk: Option<RiskConfig>,
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// Where this strategy's orders go (default: the engine's [`EngineConfig::execution`]).
+    /// The venue whose market data this strategy trades on and where its live orders go
+    /// (`replay`, `alpaca`, `binance`; default: the feed's). The binary's concern: the engine
+    /// only sees the events and commands.
     #[serde(default)]
-    pub execution: Option<Execution>,
+    pub venue: Option<String>,
+    /// `paper` (the engine's paper broker fills this strategy's orders) or `live` (the venue
+    /// does); default: the engine's [`EngineConfig::execution`].
+    #[serde(default)]
+    pub mode: Option<TradingMode>,
+}
+
+/// Paper or live trading, per strategy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TradingMode {
+    /// Simulated fills (the engine's paper broker) at the feed's prices.
+    #[default]
+    Paper,
+    /// Real orders at the venue.
+    Live,
 }
 
 fn yes() -> bool {

@@ -17,7 +17,7 @@ mod config;
 mod reconcile;
 mod state;
 
-pub use config::{EngineConfig, Execution, StrategyConfig};
+pub use config::{EngineConfig, Execution, StrategyConfig, TradingMode};
 pub use reconcile::{BrokerTruth, Discrepancy};
 pub use state::{key, EngineState, PositionMeta};
 
@@ -1078,13 +1078,17 @@ impl Engine {
 
     /// Whether a venue outside the engine executes `strategy`'s orders.
     pub fn venue_executes(&self, strategy: &str) -> bool {
-        self.cfg
+        match self
+            .cfg
             .strategies
             .iter()
             .find(|s| s.name == strategy)
-            .and_then(|s| s.execution)
-            .unwrap_or(self.cfg.execution)
-            == Execution::Venue
+            .and_then(|s| s.mode)
+        {
+            Some(TradingMode::Live) => true,
+            Some(TradingMode::Paper) => false,
+            None => self.cfg.execution == Execution::Venue,
+        }
     }
 
     /// Whether a venue outside the engine executes the order `id` (by its strategy).

@@ -12,12 +12,11 @@
 //! outcome is unknown — the book is reconciled with the broker's truth, and entries resume
 //! only when the two agree.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use ploutos_core::order::{ClientOrderId, Fill, Liquidity, OrderEvent, OrderStatus};
 use ploutos_core::{Decimal, MarketEvent, Symbol};
 use ploutos_engine::engine::{BrokerTruth, Engine, ExecCommand};
@@ -213,19 +212,36 @@ async fn updates<E: Execution>(venue: Arc<E>, news: mpsc::Sender<News>) {
     }
 }
 
+/// A venue executing orders, with the instruments it trades (the scope of its snapshots).
+pub struct VenueExec {
+    pub exec: Executor,
+    pub symbols: Vec<Symbol>,
+}
+
 /// What the live loop needs besides the engine.
 pub struct LiveParts<'a> {
-    pub feed: ResilientFeed,
-    pub exec: Option<Executor>,
+    /// One feed per venue.
+    pub feeds: Vec<ResilientFeed>,
+    /// The venues executing orders (none when every strategy paper-trades).
+    pub execs: Vec<VenueExec>,
     pub batcher: &'a mut Batcher,
     pub console: &'a mut Console,
     pub commands_dir: &'a Path,
     pub max_events: Option<u64>,
-    /// The instruments traded (the scope of reconciliation).
-    pub traded: Vec<Symbol>,
-    /// An event already taken from the feed (the engine's clock started at it), with its
+    /// An event already taken from a feed (the engine's clock started at it), with its
     /// origin.
     pub first: Option<(MarketEvent, Origin)>,
+}
+
+impl LiveParts<'_> {
+    /// The executor of `symbol`'s venue.
+    fn exec_for(&self, symbol: &Symbol) -> Result<&Executor> {
+        self.execs
+            .iter()
+            .find(|v| v.symbols.contains(symbol))
+            .map(|v| &v.exec)
+            .with_context(|| format!("internal: no venue executes orders on {symbol}"))
+    }
 }
 
 /// The live event loop; returns the engine and whether Ctrl-C ended it.
@@ -252,7 +268,7 @@ pub async fn event_loop(mut engine: Engine, mut p: LiveParts<'_>) -> Result<(Eng
         tokio::select! {
             biased;
             _ = &mut ctrl_c => return Ok((engine, true)),
-            news = next_news(&mut p.exec) => {
+            news = next_news(&mut p.execs) => {
                 match news {
                     Some(News::Order(id, ev)) => {
                         out.clear();
@@ -287,7 +303,7 @@ pub async fn event_loop(mut engine: Engine, mut p: LiveParts<'_>) -> Result<(Eng
                     p.batcher.commit(&engine, false)?;
                 }
             }
-            ev = next_market(&mut p.first, &mut p.feed) => {
+            ev = next_market(&mut p.first, &mut p.feeds) => {
                 let Some((ev, origin)) = ev? else {
                     return Ok((engine, false));
                 };
@@ -327,74 +343,99 @@ pub async fn event_loop(mut engine: Engine, mut p: LiveParts<'_>) -> Result<(Eng
     }
 }
 
-/// The event taken before the loop, then the feed's.
-async fn next_market(
+/// The event taken before the loop, then the next of whichever feed has one.
+pub async fn next_market(
     first: &mut Option<(MarketEvent, Origin)>,
-    feed: &mut ResilientFeed,
+    feeds: &mut [ResilientFeed],
 ) -> Result<Option<(MarketEvent, Origin)>> {
     if let Some(first) = first.take() {
         return Ok(Some(first));
     }
-    Ok(feed.next_event().await?.map(|ev| (ev, feed.last_origin())))
-}
-
-async fn next_news(exec: &mut Option<Executor>) -> Option<News> {
-    match exec {
-        Some(x) => x.news.recv().await,
-        None => std::future::pending().await,
+    if feeds.is_empty() {
+        return Ok(None);
     }
+    // Each `next_event` is cancel-safe: the feeds not chosen lose nothing.
+    let (ev, i) = {
+        let waiting = feeds.iter_mut().map(|f| f.next_event());
+        let (ev, i, _rest) = futures_util::future::select_all(waiting).await;
+        (ev, i)
+    };
+    Ok(ev?.map(|ev| (ev, feeds[i].last_origin())))
 }
 
-/// Sends the engine's queued orders and cancels to the venue, after journaling them.
+async fn next_news(execs: &mut [VenueExec]) -> Option<News> {
+    if execs.is_empty() {
+        return std::future::pending().await;
+    }
+    let waiting = execs.iter_mut().map(|v| Box::pin(v.exec.news.recv()));
+    futures_util::future::select_all(waiting).await.0
+}
+
+/// Sends the engine's queued orders and cancels to their venues, after journaling them.
 async fn dispatch(engine: &mut Engine, p: &mut LiveParts<'_>) -> Result<()> {
     let cmds = engine.take_commands();
     if cmds.is_empty() {
         return Ok(());
     }
-    let Some(exec) = &p.exec else {
-        bail!("internal: orders for a venue but no venue executes them");
-    };
     // The decision is journaled before the order leaves the process.
     p.batcher.commit(engine, true)?;
     for c in cmds {
-        exec.send(Request::Command(c)).await?;
+        let symbol = match &c {
+            ExecCommand::Submit { order, .. } => order.symbol.clone(),
+            ExecCommand::Cancel { symbol, .. } => symbol.clone(),
+        };
+        p.exec_for(&symbol)?.send(Request::Command(c)).await?;
     }
     Ok(())
 }
 
-/// Reconciles with the broker (or, paper trading on a live feed, just lifts the hold).
-/// Returns false when the broker could not be asked (trading stays held; tried again).
+/// Reconciles with the brokers (or, paper trading on live feeds, just lifts the hold).
+/// Returns false when a broker could not be asked (trading stays held; tried again).
 async fn settle(engine: &mut Engine, p: &mut LiveParts<'_>) -> Result<bool> {
     let mut out = Vec::new();
-    let Some(exec) = &p.exec else {
+    if p.execs.is_empty() {
         engine.end_hold(&mut out);
         record(engine, &out, p.batcher, p.console)?;
         return Ok(true);
-    };
-    let snap = match exec.snapshot(p.traded.clone()).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("reconcile: cannot read the broker's state ({e:#}); trading stays held");
-            return Ok(false);
+    }
+    // Every venue's truth, together: their instruments do not overlap.
+    let mut truth = BrokerTruth::default();
+    for v in &p.execs {
+        let snap = match v.exec.snapshot(v.symbols.clone()).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("reconcile: cannot read the broker's state ({e:#}); trading stays held");
+                return Ok(false);
+            }
+        };
+        for x in snap
+            .positions
+            .iter()
+            .filter(|x| v.symbols.contains(&x.symbol))
+        {
+            truth.positions.insert(x.symbol.clone(), x.quantity);
+            if let Some(a) = x.average_price {
+                truth.prices.insert(x.symbol.clone(), a);
+            }
         }
-    };
-    // Orders the engine holds open that the venue does not work: learn how they ended.
-    let open_at_venue: BTreeMap<ClientOrderId, Symbol> = snap
-        .open_orders
-        .iter()
-        .map(|o| (o.client_id.clone(), o.symbol.clone()))
-        .collect();
+        for o in &snap.open_orders {
+            truth
+                .open_orders
+                .insert(o.client_id.clone(), o.symbol.clone());
+        }
+    }
+    // Orders the engine holds open that no venue works: learn how they ended.
     let lost: Vec<(ClientOrderId, Symbol)> = engine
         .state()
         .open_orders
         .iter()
         .filter(|(id, o)| {
-            engine.venue_executes(&o.request.strategy) && !open_at_venue.contains_key(*id)
+            engine.venue_executes(&o.request.strategy) && !truth.open_orders.contains_key(*id)
         })
         .map(|(id, o)| (id.clone(), o.request.symbol.clone()))
         .collect();
     for (id, symbol) in lost {
-        match exec.lookup(symbol, id.clone()).await {
+        match p.exec_for(&symbol)?.lookup(symbol, id.clone()).await {
             Ok(Some(vo)) => {
                 for ev in catch_up_events(engine, &vo) {
                     engine.on_order_event(id.clone(), ev, &mut out);
@@ -407,20 +448,6 @@ async fn settle(engine: &mut Engine, p: &mut LiveParts<'_>) -> Result<bool> {
             }
         }
     }
-    let truth = BrokerTruth {
-        positions: snap
-            .positions
-            .iter()
-            .filter(|x| p.traded.contains(&x.symbol))
-            .map(|x| (x.symbol.clone(), x.quantity))
-            .collect(),
-        prices: snap
-            .positions
-            .iter()
-            .filter_map(|x| x.average_price.map(|a| (x.symbol.clone(), a)))
-            .collect(),
-        open_orders: open_at_venue,
-    };
     let found = engine.reconcile(&truth, &mut out);
     record(engine, &out, p.batcher, p.console)?;
     p.batcher.commit(engine, true)?;

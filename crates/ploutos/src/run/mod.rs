@@ -329,8 +329,18 @@ pub fn run(plan: RunPlan) -> Result<()> {
     if engine_cfg.strategies.iter().all(|s| !s.enabled) {
         bail!("no enabled [[strategies]] in the configuration: nothing to trade");
     }
-    if cfg.feed.venue != "replay" {
+    let live_venue = |s: &ploutos_engine::engine::StrategyConfig| {
+        s.venue.as_deref().unwrap_or(&cfg.feed.venue) != "replay"
+    };
+    if engine_cfg
+        .strategies
+        .iter()
+        .any(|s| s.enabled && live_venue(s))
+    {
         return run_live(plan);
+    }
+    if plan.live {
+        bail!("--live given but every strategy trades on replayed files");
     }
     let loaded = source::load_replay(&replay_plan(cfg, &plan.base_dir, plan.align)?)?;
     let traded: Vec<Symbol> = engine_cfg
@@ -485,128 +495,183 @@ pub fn apply_command(engine: &mut Engine, cmd: &str, out: &mut Vec<EngineEvent>)
     }
 }
 
-/// `ploutos run` with `feed.venue = "alpaca" | "binance"`.
+/// One live venue of a run: its strategies' instruments and how its orders are executed.
+#[derive(Default)]
+struct VenuePlan {
+    symbols: Vec<Symbol>,
+    /// Some strategy on it trades with real money.
+    live: bool,
+    /// Some strategy on it uses Alpaca's own paper account.
+    alpaca_paper: bool,
+}
+
+/// `ploutos run` on live venues: `feed.venue` or a strategy's own `venue` is `alpaca` or
+/// `binance` (one feed per venue; a strategy's `mode` overrides `[trading] mode`).
 fn run_live(plan: RunPlan) -> Result<()> {
     use crate::config::Mode;
-    use ploutos_engine::engine::Execution;
     use ploutos_venues::live::{ResilientConfig, Subscription};
 
     let cfg = &plan.config;
-    let venue = cfg.feed.venue.as_str();
-    let live = cfg.trading.mode == Mode::Live;
-    if live && !(plan.live || cfg.trading.live) {
+    let mut engine_cfg = cfg.engine();
+    // Each strategy's venue and mode, resolved; the engine is told which strategies the
+    // venues execute (`mode = live` there means "orders go out", also for Alpaca's paper
+    // account).
+    let mut venues: std::collections::BTreeMap<String, VenuePlan> = Default::default();
+    let mut live_strategies = Vec::new();
+    for s in engine_cfg.strategies.iter_mut().filter(|s| s.enabled) {
+        let venue = s.venue.clone().unwrap_or_else(|| cfg.feed.venue.clone());
+        if venue == "replay" {
+            bail!(
+                "strategy {:?} trades on replayed files while others trade on live venues: run them in separate processes",
+                s.name
+            );
+        }
+        let live = s.mode.unwrap_or(cfg.trading.mode) == Mode::Live;
+        let alpaca_paper =
+            !live && venue == "alpaca" && s.mode.is_none() && cfg.trading.alpaca_paper_account;
+        if live {
+            live_strategies.push(s.name.clone());
+        }
+        s.mode = Some(if live || alpaca_paper {
+            Mode::Live
+        } else {
+            Mode::Paper
+        });
+        let v = venues.entry(venue).or_default();
+        v.live |= live;
+        v.alpaca_paper |= alpaca_paper;
+        for x in &s.symbols {
+            if !v.symbols.contains(x) {
+                v.symbols.push(x.clone());
+            }
+        }
+    }
+    let confirmed = plan.live || cfg.trading.live;
+    if !live_strategies.is_empty() && !confirmed {
         bail!(
-            "trading.mode = \"live\" sends real orders to {venue}: confirm with --live on the command line or live = true in [trading]"
+            "{} trade(s) live — real orders, real money: confirm with --live on the command line or live = true in [trading]",
+            live_strategies.join(", ")
         );
     }
-    if !live && plan.live {
-        bail!("--live given but trading.mode is \"paper\": set mode = \"live\" in [trading] to trade live");
+    if live_strategies.is_empty() && plan.live {
+        bail!("--live given but no strategy trades live: set mode = \"live\" in [trading] (or in a strategy)");
     }
-    let alpaca_paper = venue == "alpaca" && !live && cfg.trading.alpaca_paper_account;
-    let venue_executes = live || alpaca_paper;
-    let mut engine_cfg = cfg.engine();
-    if venue_executes {
-        engine_cfg.execution = Execution::Venue;
+    if venues
+        .get("alpaca")
+        .is_some_and(|v| v.live && v.alpaca_paper)
+    {
+        bail!("Alpaca live and Alpaca's paper account in one run need two key pairs: run them in separate processes");
     }
-    let traded: Vec<Symbol> = {
-        let mut v: Vec<Symbol> = engine_cfg
-            .strategies
-            .iter()
-            .filter(|s| s.enabled)
-            .flat_map(|s| s.symbols.clone())
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    };
+    for (name, v) in &venues {
+        for x in &v.symbols {
+            if let Some((other, _)) = venues
+                .iter()
+                .find(|(n, o)| *n != name && o.symbols.contains(x))
+            {
+                bail!(
+                    "{x} is traded on both {name} and {other}: one venue per instrument in a run"
+                );
+            }
+        }
+    }
     crate::venues::load_dotenv()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let sub = Subscription {
-        symbols: traded.clone(),
-        timeframe: Timeframe::M1,
-        trades: false,
-    };
-    let rcfg = ResilientConfig {
-        warmup_bars: cfg.feed.warmup_bars,
-        gap_backfill: venue == "binance",
-        ..ResilientConfig::default()
-    };
     let _rt = runtime.enter();
+    let mut feeds = Vec::new();
+    let mut execs = Vec::new();
     // Market hours come from the broker when it publishes them (Alpaca's calendar).
     let mut sessions = None;
-    let (feed, exec, hosts) = match venue {
-        "binance" => {
-            let vc = crate::venues::binance_config(&cfg.venues.binance)?;
-            let client = crate::venues::binance(&cfg.venues.binance)?;
-            let feed = spawn_feed(client.clone(), sub, rcfg);
-            let exec = venue_executes.then(|| live::Executor::start(client));
-            (
-                feed,
-                exec,
-                format!("market data {}, orders {}", vc.ws_url, vc.rest_url),
-            )
+    for (name, v) in &venues {
+        let sub = Subscription {
+            symbols: v.symbols.clone(),
+            timeframe: Timeframe::M1,
+            trades: false,
+        };
+        let rcfg = ResilientConfig {
+            warmup_bars: cfg.feed.warmup_bars,
+            // Binance publishes a kline for every minute; Alpaca none for a minute without
+            // trades.
+            gap_backfill: name == "binance",
+            ..ResilientConfig::default()
+        };
+        let executes = v.live || v.alpaca_paper;
+        let mode = match (v.live, v.alpaca_paper) {
+            (true, _) => "LIVE — real orders, real money",
+            (false, true) => "paper (Alpaca's paper account)",
+            (false, false) => "paper (the engine's paper broker at live prices)",
+        };
+        let (exec, hosts) = match name.as_str() {
+            "binance" => {
+                let vc = crate::venues::binance_config(&cfg.venues.binance)?;
+                let client = crate::venues::binance(&cfg.venues.binance)?;
+                feeds.push(spawn_feed(client.clone(), sub, rcfg));
+                (
+                    executes.then(|| live::Executor::start(client)),
+                    format!("market data {}, orders {}", vc.ws_url, vc.rest_url),
+                )
+            }
+            "alpaca" => {
+                let vc = crate::venues::alpaca_config(&cfg.venues.alpaca, !v.live);
+                let client = crate::venues::alpaca(&cfg.venues.alpaca, !v.live)?;
+                sessions = runtime.block_on(alpaca_sessions(&client));
+                feeds.push(spawn_feed(client.clone(), sub, rcfg));
+                (
+                    executes.then(|| live::Executor::start(client)),
+                    format!(
+                        "market data {} ({}), orders {}",
+                        vc.data_ws_url, vc.feed, vc.trading_url
+                    ),
+                )
+            }
+            other => bail!("venue {other:?}: not a live venue"),
+        };
+        // What it will trade with, before anything is sent.
+        println!("Ploutos run on {name}: {mode}");
+        println!("  {hosts}");
+        if let Some(x) = exec {
+            let snap = runtime.block_on(x.snapshot(v.symbols.clone()))?;
+            println!(
+                "  account: cash {}, {} position(s), {} open order(s) at the broker",
+                snap.cash,
+                snap.positions.len(),
+                snap.open_orders.len()
+            );
+            execs.push(live::VenueExec {
+                exec: x,
+                symbols: v.symbols.clone(),
+            });
         }
-        "alpaca" => {
-            let vc = crate::venues::alpaca_config(&cfg.venues.alpaca, !live);
-            let client = crate::venues::alpaca(&cfg.venues.alpaca, !live)?;
-            sessions = runtime.block_on(alpaca_sessions(&client));
-            let feed = spawn_feed(client.clone(), sub, rcfg);
-            let exec = venue_executes.then(|| live::Executor::start(client));
-            (
-                feed,
-                exec,
-                format!(
-                    "market data {} ({}), orders {}",
-                    vc.data_ws_url, vc.feed, vc.trading_url
-                ),
-            )
-        }
-        other => bail!("feed.venue = {other:?}: not a live venue"),
-    };
-    // What it will trade with, before anything is sent.
-    let mode = match (live, alpaca_paper) {
-        (true, _) => "LIVE — real orders, real money".to_string(),
-        (false, true) => "paper (Alpaca's paper account)".to_string(),
-        (false, false) => "paper (the engine's paper broker at live prices)".to_string(),
-    };
-    println!("Ploutos run on {venue}: {mode}");
-    println!("  {hosts}");
-    if let Some(x) = &exec {
-        let snap = runtime.block_on(x.snapshot(traded.clone()))?;
-        println!(
-            "  account: cash {}, {} position(s), {} open order(s) at the broker",
-            snap.cash,
-            snap.positions.len(),
-            snap.open_orders.len()
-        );
     }
     for s in engine_cfg.strategies.iter().filter(|s| s.enabled) {
         let names: Vec<&str> = s.symbols.iter().map(|x| x.as_str()).collect();
         println!(
-            "  strategy {} ({}) on {} with capital {}",
+            "  strategy {} ({}) on {} with capital {}{}",
             s.name,
             s.kind,
             names.join(", "),
-            s.capital
+            s.capital,
+            if live_strategies.contains(&s.name) {
+                ", live"
+            } else {
+                ""
+            }
         );
     }
     println!();
 
     let journal = open_journal(&plan.data_dir, cfg.journal.synchronous == "full")?;
     let snapshot = journal.latest_snapshot()?;
-    // The engine's clock starts at the market's: the first event of the feed (warm-up
+    // The engine's clock starts at the market's: the first event of the feeds (warm-up
     // history when asked for), not the wall clock, which the venue's stamps may not match.
-    let mut feed = feed;
-    let first = runtime.block_on(feed.next_event())?;
+    let first = runtime.block_on(live::next_market(&mut None, &mut feeds))?;
     let Some(first) = first else {
-        bail!("{venue}: the feed ended before its first event");
+        bail!("the feed ended before its first event");
     };
-    let start = first.time();
-    let first = Some((first, feed.last_origin()));
+    let start = first.0.time();
     let engine = match (plan.restore, snapshot) {
         (true, Some((seq, _, _, state))) => {
             let state: EngineState = serde_json::from_value(state)
@@ -644,14 +709,13 @@ fn run_live(plan: RunPlan) -> Result<()> {
     let (engine, interrupted) = runtime.block_on(live::event_loop(
         engine,
         live::LiveParts {
-            feed,
-            exec,
+            feeds,
+            execs,
             batcher: &mut batcher,
             console: &mut console,
             commands_dir: &commands_dir,
             max_events: plan.max_events,
-            traded,
-            first,
+            first: Some(first),
         },
     ))?;
     batcher.commit(&engine, true)?;
