@@ -377,8 +377,8 @@ async fn dispatch(engine: &mut Engine, p: &mut LiveParts<'_>) -> Result<()> {
     if cmds.is_empty() {
         return Ok(());
     }
-    // The decision is journaled before the order leaves the process.
-    p.batcher.commit(engine, true)?;
+    // The decision is committed to the journal before the order leaves the process.
+    p.batcher.commit_durable(engine)?;
     for c in cmds {
         let symbol = match &c {
             ExecCommand::Submit { order, .. } => order.symbol.clone(),

@@ -104,23 +104,32 @@ pub fn queue_command(data_dir: &Path, command: &str) -> Result<PathBuf> {
 /// snapshot) through a bounded channel and goes on; the writer commits each batch in one
 /// transaction. With the paper broker nothing leaves the process that a lost batch could
 /// contradict: after a crash the engine restores the last committed snapshot and replays the
-/// feed from its cursor, regenerating the lost batch bit for bit. (A live venue will wait for
-/// the commit before sending an order.)
+/// feed from its cursor, regenerating the lost batch bit for bit. With a live venue the loop
+/// waits for the commit ([`JournalWriter::send_and_wait`]) before an order leaves.
 pub struct JournalWriter {
-    tx: Option<std::sync::mpsc::SyncSender<Vec<JournalEntry>>>,
+    tx: Option<
+        std::sync::mpsc::SyncSender<(Vec<JournalEntry>, Option<std::sync::mpsc::Sender<()>>)>,
+    >,
     handle: Option<std::thread::JoinHandle<Result<u64>>>,
 }
 
 impl JournalWriter {
     pub fn spawn(mut journal: Journal) -> Self {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<JournalEntry>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(
+            Vec<JournalEntry>,
+            Option<std::sync::mpsc::Sender<()>>,
+        )>(4);
         let handle = std::thread::Builder::new()
             .name("journal".into())
             .spawn(move || {
                 let mut entries = 0u64;
-                for batch in rx {
+                for (batch, committed) in rx {
                     journal.append(&batch)?;
                     entries += batch.len() as u64;
+                    if let Some(ack) = committed {
+                        // The waiter may be gone (interrupted); the batch is committed anyway.
+                        let _ = ack.send(());
+                    }
                 }
                 Ok(entries)
             });
@@ -138,8 +147,30 @@ impl JournalWriter {
 
     /// Queues a batch; fails when the writer stopped (its error is reported by `finish`).
     pub fn send(&mut self, batch: Vec<JournalEntry>) -> Result<()> {
+        self.queue(batch, None)
+    }
+
+    /// Queues a batch and waits until it (and every batch before it) is committed.
+    pub fn send_and_wait(&mut self, batch: Vec<JournalEntry>) -> Result<()> {
+        let (ack, committed) = std::sync::mpsc::channel();
+        self.queue(batch, Some(ack))?;
+        if committed.recv().is_err() {
+            self.tx = None;
+            return match self.finish() {
+                Err(e) => Err(e),
+                Ok(_) => bail!("the journal writer stopped"),
+            };
+        }
+        Ok(())
+    }
+
+    fn queue(
+        &mut self,
+        batch: Vec<JournalEntry>,
+        ack: Option<std::sync::mpsc::Sender<()>>,
+    ) -> Result<()> {
         match &self.tx {
-            Some(tx) if tx.send(batch).is_ok() => Ok(()),
+            Some(tx) if tx.send((batch, ack)).is_ok() => Ok(()),
             _ => {
                 self.tx = None;
                 match self.finish() {
@@ -197,6 +228,16 @@ impl Batcher {
     /// Hands what is pending, with a snapshot of `engine`, to the writer (also when nothing is
     /// pending and `force` is set, to move the restore point).
     fn commit(&mut self, engine: &Engine, force: bool) -> Result<()> {
+        self.commit_batch(engine, force, false)
+    }
+
+    /// [`Batcher::commit`] (forced), returning once the batch is committed to disk: before an
+    /// order leaves for a venue.
+    fn commit_durable(&mut self, engine: &Engine) -> Result<()> {
+        self.commit_batch(engine, true, true)
+    }
+
+    fn commit_batch(&mut self, engine: &Engine, force: bool, durable: bool) -> Result<()> {
         if self.pending.is_empty() && !force {
             return Ok(());
         }
@@ -207,7 +248,11 @@ impl Batcher {
             state: serde_json::to_value(state)?,
         });
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(256));
-        self.writer.send(batch)?;
+        if durable {
+            self.writer.send_and_wait(batch)?;
+        } else {
+            self.writer.send(batch)?;
+        }
         self.last_commit = Instant::now();
         if self.last_state.elapsed() >= self.state_every {
             self.write_state(engine)?;
