@@ -107,18 +107,16 @@ pub fn queue_command(data_dir: &Path, command: &str) -> Result<PathBuf> {
 /// feed from its cursor, regenerating the lost batch bit for bit. With a live venue the loop
 /// waits for the commit ([`JournalWriter::send_and_wait`]) before an order leaves.
 pub struct JournalWriter {
-    tx: Option<
-        std::sync::mpsc::SyncSender<(Vec<JournalEntry>, Option<std::sync::mpsc::Sender<()>>)>,
-    >,
+    tx: Option<std::sync::mpsc::SyncSender<Queued>>,
     handle: Option<std::thread::JoinHandle<Result<u64>>>,
 }
 
+/// A batch for the writer, with who waits for its commit.
+type Queued = (Vec<JournalEntry>, Option<std::sync::mpsc::Sender<()>>);
+
 impl JournalWriter {
     pub fn spawn(mut journal: Journal) -> Self {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(
-            Vec<JournalEntry>,
-            Option<std::sync::mpsc::Sender<()>>,
-        )>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Queued>(4);
         let handle = std::thread::Builder::new()
             .name("journal".into())
             .spawn(move || {
