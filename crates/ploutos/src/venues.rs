@@ -70,13 +70,18 @@ pub fn alpaca_config(section: &AlpacaSection, paper: bool) -> AlpacaConfig {
     } else {
         AlpacaConfig::live()
     };
-    if let Some(feed) = &section.feed {
-        cfg.feed = feed.clone();
-        if section.data_ws_url.is_none() {
-            if let Some(i) = cfg.data_ws_url.rfind('/') {
-                cfg.data_ws_url = format!("{}/{feed}", &cfg.data_ws_url[..i]);
+    match section.feed.as_deref() {
+        // The 24/7 test stream (symbol FAKEPACA); REST history stays on the IEX feed.
+        Some("test") => cfg = cfg.test_stream(),
+        Some(feed) => {
+            cfg.feed = feed.to_string();
+            if section.data_ws_url.is_none() {
+                if let Some(i) = cfg.data_ws_url.rfind('/') {
+                    cfg.data_ws_url = format!("{}/{feed}", &cfg.data_ws_url[..i]);
+                }
             }
         }
+        None => {}
     }
     let set = |dst: &mut String, v: &Option<String>| {
         if let Some(v) = v {
@@ -138,6 +143,15 @@ mod tests {
         assert_eq!(a.feed, "sip");
         assert!(a.data_ws_url.ends_with("/v2/sip"), "{}", a.data_ws_url);
         assert!(a.trading_url.contains("paper-api"), "{}", a.trading_url);
+        let t = alpaca_config(
+            &AlpacaSection {
+                feed: Some("test".into()),
+                ..Default::default()
+            },
+            true,
+        );
+        assert!(t.data_ws_url.ends_with("/v2/test"), "{}", t.data_ws_url);
+        assert_eq!(t.feed, "iex", "REST history has no test feed");
         let b = binance_config(&s.binance).unwrap();
         assert_eq!(b.rest_url, "http://127.0.0.1:9");
         assert!(b.ws_url.contains("testnet"), "{}", b.ws_url);
