@@ -113,6 +113,9 @@ pub struct Engine {
     recent_fills: std::collections::VecDeque<(ClientOrderId, String)>,
     /// With [`Execution::Venue`]: the latest orders closed (late news about them is ignored).
     recent_closed: std::collections::VecDeque<ClientOrderId>,
+    /// Whether a venue executes any strategy's orders (false in backtests and replays: the
+    /// paper broker's path pays nothing for the venue's).
+    any_venue: bool,
 }
 
 /// How many applied fill ids [`Engine::on_order_event`] remembers.
@@ -247,6 +250,11 @@ impl Engine {
             trades_today: BTreeMap::new(),
             broker,
         };
+        let any_venue = cfg.execution == Execution::Venue
+            || cfg
+                .strategies
+                .iter()
+                .any(|s| s.mode == Some(TradingMode::Live));
         Ok(Engine {
             cfg,
             slots,
@@ -262,6 +270,7 @@ impl Engine {
             outbox: Vec::new(),
             recent_fills: std::collections::VecDeque::new(),
             recent_closed: std::collections::VecDeque::new(),
+            any_venue,
             trades_stocks,
             bar_open: None,
         })
@@ -1078,6 +1087,9 @@ impl Engine {
 
     /// Whether a venue outside the engine executes `strategy`'s orders.
     pub fn venue_executes(&self, strategy: &str) -> bool {
+        if !self.any_venue {
+            return false;
+        }
         match self
             .cfg
             .strategies
@@ -1093,6 +1105,9 @@ impl Engine {
 
     /// Whether a venue outside the engine executes the order `id` (by its strategy).
     fn venue_order(&self, id: &ClientOrderId) -> Option<&Order> {
+        if !self.any_venue {
+            return None;
+        }
         self.state
             .open_orders
             .get(id)
