@@ -555,6 +555,9 @@ impl Engine {
         // cannot trip, the strategy may skim stretches of bars at once, else bar by bar.
         let batch = !holders || self.equity_breakers_idle();
         let stretch = if batch { 256 } else { 1 };
+        // Held and batched: the marks and peaks are kept in a compact copy of just what they
+        // touch and written back at the end (the same decimal operations in the same order).
+        let mut held = (holders && batch).then(|| HeldMarks::new(&self.state, symbol));
         let mut taken = 0;
         loop {
             // The next stretch, cut at the horizon (found on the bars about to be skimmed:
@@ -573,6 +576,9 @@ impl Engine {
                 self.state.now = bar.close_time(timeframe);
                 self.slots[i].atr.update(bar.high(), bar.low(), bar.close());
                 let total = holders.then(|| {
+                    if let Some(h) = held.as_mut() {
+                        return h.bar(dec(bar.close()));
+                    }
                     self.state.portfolio.mark(symbol, dec(bar.close()));
                     if batch {
                         self.note_peaks(symbol) // what check_equity does when nothing trips
@@ -588,6 +594,9 @@ impl Engine {
             if taken < end || cut.is_some() || !out.is_empty() {
                 break;
             }
+        }
+        if let Some(h) = held {
+            h.write_back(&mut self.state, symbol);
         }
         if taken > 0 {
             self.state.broker.note_bars(symbol, &bars[..taken]);
@@ -1705,6 +1714,87 @@ impl Engine {
     /// Marks positions at `to_f64` for display (equity in f64).
     pub fn total_equity_f64(&self) -> f64 {
         to_f64(self.state.portfolio.total_equity())
+    }
+}
+
+/// The part of the state a held, batched skim moves on every bar — `Portfolio::mark` and
+/// `Engine::note_peaks` for one symbol — as plain values: the same decimal operations in the
+/// same order (so the same values and scales, bit for bit), without the maps around them.
+/// Positions, cash and the breakers' configuration cannot change during a skim.
+struct HeldMarks {
+    /// The symbol's mark (always replaced, as `Portfolio::mark` does).
+    mark: Decimal,
+    /// Per account, in the portfolio's order: cash, market value, the quantity held in the
+    /// symbol (`None`: not held, market value unmoved), and its breaker's peak if it has one.
+    accounts: Vec<(Decimal, Decimal, Option<Decimal>, Option<Decimal>)>,
+    /// The global breaker's peak.
+    global_peak: Option<Decimal>,
+}
+
+impl HeldMarks {
+    fn new(state: &EngineState, symbol: &Symbol) -> Self {
+        let p = &state.portfolio;
+        HeldMarks {
+            mark: p.marks.get(symbol).copied().unwrap_or_default(),
+            accounts: p
+                .accounts
+                .values()
+                .map(|a| {
+                    let q = a.positions.get(symbol).map(|x| x.quantity);
+                    let peak = q
+                        .and_then(|_| state.breakers.get(&a.strategy))
+                        .map(|b| b.peak_equity);
+                    (a.cash, a.market_value, q, peak)
+                })
+                .collect(),
+            global_peak: state.breakers.get(GLOBAL).map(|b| b.peak_equity),
+        }
+    }
+
+    /// One bar's close: marks, peaks, and the total equity.
+    fn bar(&mut self, price: Decimal) -> Decimal {
+        let old = std::mem::replace(&mut self.mark, price);
+        if old != price {
+            for (_, mv, q, _) in &mut self.accounts {
+                if let Some(q) = q {
+                    *mv += *q * (price - old);
+                }
+            }
+        }
+        for (cash, mv, q, peak) in &mut self.accounts {
+            if let (Some(_), Some(peak)) = (q, peak) {
+                let equity = *cash + *mv;
+                if equity > *peak {
+                    *peak = equity;
+                }
+            }
+        }
+        let total: Decimal = self
+            .accounts
+            .iter()
+            .map(|(cash, mv, _, _)| *cash + *mv)
+            .sum();
+        if let Some(peak) = &mut self.global_peak {
+            if total > *peak {
+                *peak = total;
+            }
+        }
+        total
+    }
+
+    fn write_back(self, state: &mut EngineState, symbol: &Symbol) {
+        if let Some(m) = state.portfolio.marks.get_mut(symbol) {
+            *m = self.mark;
+        }
+        for (a, (_, mv, q, peak)) in state.portfolio.accounts.values_mut().zip(self.accounts) {
+            a.market_value = mv;
+            if let (Some(_), Some(peak), Some(b)) = (q, peak, state.breakers.get_mut(&a.strategy)) {
+                b.peak_equity = peak;
+            }
+        }
+        if let (Some(peak), Some(b)) = (self.global_peak, state.breakers.get_mut(GLOBAL)) {
+            b.peak_equity = peak;
+        }
     }
 }
 
