@@ -21,7 +21,7 @@ pub fn price_from_f64(x: f64) -> Option<Decimal> {
     if a < 1e15 {
         let mut scale = 1.0f64;
         for k in 0..=12u32 {
-            let m = (x * scale).round();
+            let m = round_half_away(x * scale);
             if m.abs() < 9.0e15 && m / scale == x {
                 return Some(Decimal::new(m as i64, k));
             }
@@ -34,6 +34,27 @@ pub fn price_from_f64(x: f64) -> Option<Decimal> {
     s.parse::<Decimal>()
         .ok()
         .or_else(|| Decimal::from_scientific(&format!("{x:e}")).ok())
+}
+
+/// `f64::round` (half away from zero) for `|r| < 2^53`, without the library call it is on
+/// baseline x86-64 (no SSE4.1 `roundsd`): truncate by a cast, then step away from zero when
+/// the dropped fraction is at least one half. Both steps are exact below 2^53; larger values
+/// (which `price_from_f64` rejects anyway) come back as something at least as large.
+fn round_half_away(r: f64) -> f64 {
+    if !(r.abs() < 9.0e15) {
+        return r; // also NaN: the caller's range check fails either way
+    }
+    // Exact: |r| < 2^53 fits an i64 and converts back without rounding (the sign kept for
+    // a zero, as `round` keeps it).
+    let t = (r as i64 as f64).copysign(r);
+    let frac = r - t;
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
 }
 
 /// `d` as an `f64` (for indicators, metrics and display): exactly what `rust_decimal` gives
@@ -136,6 +157,19 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn round_half_away_is_f64_round(r in proptest::prelude::any::<f64>(), k in 0u32..13, i in -1_000_000_000_000i64..1_000_000_000_000) {
+            // Arbitrary floats, and prices scaled as price_from_f64 scales them (halves too).
+            for v in [r, (i as f64 / 100.0) * 10f64.powi(k as i32), i as f64 + 0.5, i as f64 - 0.5] {
+                let ours = round_half_away(v);
+                if v.abs() < 9.0e15 {
+                    proptest::prop_assert_eq!(ours.to_bits(), v.round().to_bits(), "{}", v);
+                } else {
+                    proptest::prop_assert!(!(ours.abs() < 9.0e15), "{}", v);
+                }
+            }
+        }
+
         #[test]
         fn to_f64_is_the_crates_conversion_bit_for_bit(
             lo in proptest::prelude::any::<u64>(),
