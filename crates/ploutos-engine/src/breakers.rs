@@ -114,10 +114,6 @@ pub struct BreakerSet {
     pub paused: Option<Pause>,
 }
 
-fn pct(x: Decimal) -> Decimal {
-    x / Decimal::ONE_HUNDRED
-}
-
 impl BreakerSet {
     /// Breakers for a scope starting with `equity` on `day` (days since the epoch).
     pub fn new(equity: Decimal, day: i64) -> Self {
@@ -237,9 +233,12 @@ impl BreakerSet {
         if equity > self.peak_equity {
             self.peak_equity = equity;
         }
+        // `equity < peak × (1 − t/100)`, multiplied through by 100: exact decimal products
+        // instead of a division per event.
+        let hundred = Decimal::ONE_HUNDRED;
+        let scaled = equity * hundred;
         let dd = &cfg.max_drawdown_pct;
-        if self.peak_equity > Decimal::ZERO
-            && equity < self.peak_equity * (Decimal::ONE - pct(dd.threshold))
+        if self.peak_equity > Decimal::ZERO && scaled < self.peak_equity * (hundred - dd.threshold)
         {
             let reason = format!(
                 "drawdown: equity {} is more than {}% below its peak {}",
@@ -251,7 +250,7 @@ impl BreakerSet {
         }
         let dl = &cfg.daily_loss_pct;
         if self.day_start_equity > Decimal::ZERO
-            && equity < self.day_start_equity * (Decimal::ONE - pct(dl.threshold))
+            && scaled < self.day_start_equity * (hundred - dl.threshold)
         {
             let reason = format!(
                 "daily loss: equity {} is more than {}% below the day's start {}",
