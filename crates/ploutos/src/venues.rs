@@ -3,9 +3,12 @@
 //! environment or a `.env` file in the working directory.
 
 use anyhow::{bail, Context, Result};
+use ploutos_core::{Symbol, Timeframe};
 use ploutos_venues::alpaca::{Alpaca, AlpacaConfig};
 use ploutos_venues::binance::{Binance, BinanceConfig};
+use ploutos_venues::live::{BarVenue, FeedNotice, ResilientConfig, ResilientFeed, Subscription};
 use serde::Deserialize;
+use tokio::sync::mpsc;
 
 /// `[venues]`: where the live venues are (the defaults are the real hosts).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -63,6 +66,13 @@ fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
 }
 
+/// A setting of the config file, where given, over the default.
+fn set(dst: &mut String, v: &Option<String>) {
+    if let Some(v) = v {
+        *dst = v.clone();
+    }
+}
+
 /// The Alpaca configuration: `paper` picks the paper trading hosts (market data is the same).
 pub fn alpaca_config(section: &AlpacaSection, paper: bool) -> AlpacaConfig {
     let mut cfg = if paper {
@@ -83,11 +93,6 @@ pub fn alpaca_config(section: &AlpacaSection, paper: bool) -> AlpacaConfig {
         }
         None => {}
     }
-    let set = |dst: &mut String, v: &Option<String>| {
-        if let Some(v) = v {
-            *dst = v.clone();
-        }
-    };
     set(&mut cfg.adjustment, &section.adjustment);
     set(&mut cfg.data_ws_url, &section.data_ws_url);
     set(&mut cfg.data_url, &section.data_url);
@@ -107,11 +112,6 @@ pub fn binance_config(section: &BinanceSection) -> Result<BinanceConfig> {
             "[venues.binance] network = {other:?}: expected \"production\", \"testnet\" or \"demo\""
         ),
     };
-    let set = |dst: &mut String, v: &Option<String>| {
-        if let Some(v) = v {
-            *dst = v.clone();
-        }
-    };
     set(&mut cfg.rest_url, &section.rest_url);
     set(&mut cfg.ws_url, &section.ws_url);
     set(&mut cfg.ws_api_url, &section.ws_api_url);
@@ -127,6 +127,56 @@ pub fn alpaca(section: &AlpacaSection, paper: bool) -> Result<Alpaca> {
 /// One Binance client for the whole process.
 pub fn binance(section: &BinanceSection) -> Result<Binance> {
     Binance::new(binance_config(section)?).context("binance")
+}
+
+/// The live 1-minute bar feed of `symbols` on `venue` (inside a tokio runtime): reconnects,
+/// backfills, `warmup_bars` of REST history first; its notices (connections, backfills) on
+/// stderr.
+pub fn start_feed<V: BarVenue>(venue: V, symbols: Vec<Symbol>, warmup_bars: u32) -> ResilientFeed {
+    let cfg = ResilientConfig {
+        warmup_bars,
+        // Binance publishes a kline for every minute; Alpaca none for a minute without trades.
+        gap_backfill: venue.name() == "binance",
+        ..ResilientConfig::default()
+    };
+    let sub = Subscription {
+        symbols,
+        timeframe: Timeframe::M1,
+        trades: false,
+    };
+    let name = venue.name().to_string();
+    let (tx, mut rx) = mpsc::channel(256);
+    tokio::spawn(async move {
+        while let Some(n) = rx.recv().await {
+            if let Some(line) = describe(&name, &n) {
+                eprintln!("{line}");
+            }
+        }
+    });
+    ResilientFeed::start(venue, sub, cfg, Some(tx))
+}
+
+/// A notice in words (`None` for the live view's forming bars and quotes).
+fn describe(venue: &str, n: &FeedNotice) -> Option<String> {
+    match n {
+        FeedNotice::Connected { attempt: 1 } => Some(format!("{venue}: connected")),
+        FeedNotice::Connected { attempt } => {
+            Some(format!("{venue}: reconnected (connection #{attempt})"))
+        }
+        FeedNotice::Disconnected { reason, retry_in } => Some(format!(
+            "{venue}: disconnected: {reason}; reconnecting in {:.1} s",
+            retry_in.as_secs_f64()
+        )),
+        FeedNotice::Backfilled {
+            symbol,
+            bars,
+            from,
+            to,
+        } => Some(format!(
+            "{venue}: {symbol}: {bars} bars from REST for {from} .. {to}"
+        )),
+        FeedNotice::Forming { .. } | FeedNotice::Quote { .. } => None,
+    }
 }
 
 #[cfg(test)]

@@ -2,72 +2,41 @@
 //! real hosts (only the URLs differ): the stream is dropped and bars are skipped mid-run, and
 //! every closed bar still reaches the analyzer exactly once and in order.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use ploutos_fakes::alpaca::{FakeAlpaca, FakeAlpacaConfig};
 use ploutos_fakes::binance::{FakeBinance, FakeBinanceConfig};
 
-/// Runs the analyzer with `env`, calls `disturb` once `after` jsonl lines arrived, and returns
-/// (symbol, timestamp) of every line and the stderr text.
 mod common;
-use common::{alpaca_env, binance_env, ploutos, ploutos_command, runtime};
+use common::{alpaca_env, binance_env, ploutos, ploutos_command, runtime, Running};
 
+/// Runs the analyzer with `env`, calls `disturb` once `after` jsonl lines arrived, and returns
+/// (symbol, timestamp) of every jsonl line and everything printed (stdout and stderr).
 fn analyze(
     args: &[&str],
     env: &[(&str, String)],
     after: usize,
     disturb: impl FnOnce(),
 ) -> (Vec<(String, String)>, String) {
-    let mut cmd = ploutos_command(&std::env::temp_dir(), env, args);
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let err_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
-        s
-    });
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut lines = Vec::new();
-    let mut disturb = Some(disturb);
-    loop {
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) => {
-                let v: serde_json::Value =
-                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
-                lines.push((
-                    v["symbol"].as_str().unwrap().to_string(),
-                    v["timestamp"].as_str().unwrap().to_string(),
-                ));
-                if lines.len() == after {
-                    if let Some(f) = disturb.take() {
-                        f();
-                    }
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                panic!("the analyzer printed nothing for 60 s");
-            }
-        }
-    }
-    let status = child.wait().unwrap();
-    let err = err_thread.join().unwrap();
-    assert!(status.success(), "analyzer failed: {err}");
-    (lines, err)
+    let jsonl = |seen: &str| seen.lines().filter(|l| l.starts_with('{')).count();
+    let mut running = Running::start(ploutos_command(&std::env::temp_dir(), env, args));
+    running.wait_for(|seen| jsonl(seen) >= after);
+    disturb();
+    let (ok, seen) = running.finish();
+    assert!(ok, "analyzer failed: {seen}");
+    let lines = seen
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|line| {
+            let v: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+            (
+                v["symbol"].as_str().unwrap().to_string(),
+                v["timestamp"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (lines, seen)
 }
 
 fn times_of(lines: &[(String, String)], symbol: &str) -> Vec<String> {

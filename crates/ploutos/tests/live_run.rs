@@ -84,6 +84,45 @@ fn run(dir: &Path, config: &str, env: &[(&str, String)], args: &[&str]) -> Outpu
     ploutos(dir, env, &all)
 }
 
+/// The Binance fake: 400 bars of history, a 1-minute bar every 20 ms, `balances` or its own.
+fn binance_fake(
+    rt: &tokio::runtime::Runtime,
+    balances: Option<Vec<(String, Decimal)>>,
+) -> FakeBinance {
+    let mut cfg = FakeBinanceConfig {
+        history_bars: 400,
+        pace: Duration::from_millis(20),
+        ..FakeBinanceConfig::default()
+    };
+    if let Some(b) = balances {
+        cfg.balances = b;
+    }
+    rt.block_on(FakeBinance::start(cfg)).unwrap()
+}
+
+/// The Alpaca fake: 120 bars published, one more every 25 ms; with `fills`, market orders
+/// fill at once.
+fn alpaca_fake(rt: &tokio::runtime::Runtime, fills: bool) -> FakeAlpaca {
+    rt.block_on(FakeAlpaca::start(FakeAlpacaConfig {
+        prepublished: 120,
+        pace: Duration::from_millis(25),
+        auto_fill_market: fills,
+        ..FakeAlpacaConfig::default()
+    }))
+    .unwrap()
+}
+
+/// Every order of `ids` reached the venue exactly `times` times.
+fn assert_posted(ids: &[String], times: u64, post_count: impl Fn(&str) -> u64) {
+    for id in ids {
+        let n = post_count(id);
+        assert_eq!(
+            n, times,
+            "order {id} reached the venue {n} times, not {times}"
+        );
+    }
+}
+
 /// The client order ids the run printed (`order <id> buy|sell …`, with --verbose).
 fn order_ids(all: &str) -> Vec<String> {
     let mut ids: Vec<String> = all
@@ -114,17 +153,14 @@ fn journal_position(dir: &Path, strategy: &str, symbol: &str) -> Decimal {
 #[test]
 fn binance_live_reconciles_a_planted_position_then_trades_each_order_once() {
     let rt = runtime();
-    let mut cfg = FakeBinanceConfig {
-        history_bars: 400,
-        pace: Duration::from_millis(20),
-        ..FakeBinanceConfig::default()
-    };
     // The planted difference: the broker holds 0.25 BTC the (empty) journal knows nothing of.
-    cfg.balances = vec![
-        ("USDT".into(), Decimal::new(100_000, 0)),
-        ("BTC".into(), Decimal::new(25, 2)),
-    ];
-    let fake = rt.block_on(FakeBinance::start(cfg)).unwrap();
+    let fake = binance_fake(
+        &rt,
+        Some(vec![
+            ("USDT".into(), Decimal::new(100_000, 0)),
+            ("BTC".into(), Decimal::new(25, 2)),
+        ]),
+    );
     let dir = tempfile::tempdir().unwrap();
     let config = format!(
         "[feed]\nvenue = \"binance\"\nwarmup_bars = 60\n[trading]\nmode = \"live\"\n{BINANCE_STRATEGY}"
@@ -178,13 +214,7 @@ fn binance_live_reconciles_a_planted_position_then_trades_each_order_once() {
     );
     let ids = order_ids(&all);
     assert!(ids.len() >= 2, "the strategy traded: {all}");
-    for id in &ids {
-        assert_eq!(
-            fake.post_count(id),
-            1,
-            "order {id} was POSTed more than once"
-        );
-    }
+    assert_posted(&ids, 1, |id| fake.post_count(id) as u64);
     // The journal ends where the broker is (no order left working: market orders only).
     let (free, locked) = fake.balance("BTC");
     assert_eq!(
@@ -197,13 +227,7 @@ fn binance_live_reconciles_a_planted_position_then_trades_each_order_once() {
 #[test]
 fn binance_paper_trades_on_live_prices_without_sending_orders() {
     let rt = runtime();
-    let fake = rt
-        .block_on(FakeBinance::start(FakeBinanceConfig {
-            history_bars: 400,
-            pace: Duration::from_millis(20),
-            ..FakeBinanceConfig::default()
-        }))
-        .unwrap();
+    let fake = binance_fake(&rt, None);
     let dir = tempfile::tempdir().unwrap();
     let config = format!("[feed]\nvenue = \"binance\"\nwarmup_bars = 60\n{BINANCE_STRATEGY}");
     let before = fake.balance("USDT");
@@ -218,23 +242,14 @@ fn binance_paper_trades_on_live_prices_without_sending_orders() {
     assert!(all.contains("paper"), "{all}");
     let ids = order_ids(&all);
     assert!(ids.len() >= 2, "the strategy traded on paper: {all}");
-    for id in &ids {
-        assert_eq!(fake.post_count(id), 0, "paper order {id} reached the venue");
-    }
+    assert_posted(&ids, 0, |id| fake.post_count(id) as u64);
     assert_eq!(fake.balance("USDT"), before);
 }
 
 #[test]
 fn alpaca_live_trades_through_the_trading_api_and_its_update_stream() {
     let rt = runtime();
-    let fake = rt
-        .block_on(FakeAlpaca::start(FakeAlpacaConfig {
-            prepublished: 120,
-            pace: Duration::from_millis(25),
-            auto_fill_market: true,
-            ..FakeAlpacaConfig::default()
-        }))
-        .unwrap();
+    let fake = alpaca_fake(&rt, true);
     let dir = tempfile::tempdir().unwrap();
     let config = ALPACA_STRATEGY;
     let env = alpaca_env(&fake, "fake-secret");
@@ -255,26 +270,14 @@ fn alpaca_live_trades_through_the_trading_api_and_its_update_stream() {
     assert!(!all.contains("cannot read Alpaca's calendar"), "{all}");
     let ids = order_ids(&all);
     assert!(ids.len() >= 2, "the strategy traded: {all}");
-    for id in &ids {
-        assert_eq!(
-            fake.post_count(id),
-            1,
-            "order {id} was POSTed more than once"
-        );
-    }
+    assert_posted(&ids, 1, |id| fake.post_count(id) as u64);
     assert!(all.contains("BOUGHT"), "a fill came back: {all}");
 }
 
 #[test]
 fn alpaca_paper_fills_in_the_engine_and_sends_nothing() {
     let rt = runtime();
-    let fake = rt
-        .block_on(FakeAlpaca::start(FakeAlpacaConfig {
-            prepublished: 120,
-            pace: Duration::from_millis(25),
-            ..FakeAlpacaConfig::default()
-        }))
-        .unwrap();
+    let fake = alpaca_fake(&rt, false);
     let dir = tempfile::tempdir().unwrap();
     let config = ALPACA_STRATEGY.replace("[trading]\nmode = \"live\"\nlive = true\n", "");
     let o = run(
@@ -288,21 +291,13 @@ fn alpaca_paper_fills_in_the_engine_and_sends_nothing() {
     assert!(all.contains("paper (the engine's paper broker"), "{all}");
     let ids = order_ids(&all);
     assert!(ids.len() >= 2, "the strategy traded on paper: {all}");
-    for id in &ids {
-        assert_eq!(fake.post_count(id), 0, "paper order {id} reached Alpaca");
-    }
+    assert_posted(&ids, 0, |id| fake.post_count(id) as u64);
 }
 
 #[test]
 fn binance_live_killed_mid_run_restores_and_reconciles_without_resending() {
     let rt = runtime();
-    let fake = rt
-        .block_on(FakeBinance::start(FakeBinanceConfig {
-            history_bars: 400,
-            pace: Duration::from_millis(20),
-            ..FakeBinanceConfig::default()
-        }))
-        .unwrap();
+    let fake = binance_fake(&rt, None);
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("ploutos.toml");
     std::fs::write(
@@ -338,13 +333,7 @@ fn binance_live_killed_mid_run_restores_and_reconciles_without_resending() {
     assert!(second.contains("reconcile: "), "{second}");
     let ids = order_ids(&format!("{first}{second}"));
     assert!(!ids.is_empty(), "orders were sent: {first}{second}");
-    for id in &ids {
-        assert_eq!(
-            fake.post_count(id),
-            1,
-            "order {id} was POSTed more than once"
-        );
-    }
+    assert_posted(&ids, 1, |id| fake.post_count(id) as u64);
     let (free, locked) = fake.balance("BTC");
     assert_eq!(
         journal_position(dir.path(), "trend", "BTCUSDT"),
@@ -356,14 +345,7 @@ fn binance_live_killed_mid_run_restores_and_reconciles_without_resending() {
 #[test]
 fn alpaca_paper_account_mode_sends_orders_to_alpacas_paper_host() {
     let rt = runtime();
-    let fake = rt
-        .block_on(FakeAlpaca::start(FakeAlpacaConfig {
-            prepublished: 120,
-            pace: Duration::from_millis(25),
-            auto_fill_market: true,
-            ..FakeAlpacaConfig::default()
-        }))
-        .unwrap();
+    let fake = alpaca_fake(&rt, true);
     let dir = tempfile::tempdir().unwrap();
     let config = ALPACA_STRATEGY.replace(
         "[trading]\nmode = \"live\"\nlive = true\n",
@@ -380,28 +362,14 @@ fn alpaca_paper_account_mode_sends_orders_to_alpacas_paper_host() {
     assert!(all.contains("paper (Alpaca's paper account)"), "{all}");
     let ids = order_ids(&all);
     assert!(ids.len() >= 2, "the strategy traded: {all}");
-    for id in &ids {
-        assert_eq!(fake.post_count(id), 1, "order {id} reached Alpaca once");
-    }
+    assert_posted(&ids, 1, |id| fake.post_count(id) as u64);
 }
 
 #[test]
 fn two_venues_in_one_run_each_strategy_with_its_own_venue_and_mode() {
     let rt = runtime();
-    let binance = rt
-        .block_on(FakeBinance::start(FakeBinanceConfig {
-            history_bars: 400,
-            pace: Duration::from_millis(20),
-            ..FakeBinanceConfig::default()
-        }))
-        .unwrap();
-    let alpaca = rt
-        .block_on(FakeAlpaca::start(FakeAlpacaConfig {
-            prepublished: 120,
-            pace: Duration::from_millis(20),
-            ..FakeAlpacaConfig::default()
-        }))
-        .unwrap();
+    let binance = binance_fake(&rt, None);
+    let alpaca = alpaca_fake(&rt, false);
     let dir = tempfile::tempdir().unwrap();
     // Crypto live on Binance, stocks on paper with Alpaca's market data.
     let config = format!(
@@ -424,16 +392,12 @@ fn two_venues_in_one_run_each_strategy_with_its_own_venue_and_mode() {
     assert!(all.contains("Ploutos run on binance: LIVE"), "{all}");
     assert!(all.contains("Ploutos run on alpaca: paper"), "{all}");
     let ids = order_ids(&all);
-    let crypto: Vec<&String> = ids.iter().filter(|i| i.starts_with("trend")).collect();
-    let stocks: Vec<&String> = ids.iter().filter(|i| i.starts_with("stocks")).collect();
+    let (crypto, stocks): (Vec<String>, Vec<String>) =
+        ids.into_iter().partition(|i| i.starts_with("trend"));
     assert!(
         !crypto.is_empty() && !stocks.is_empty(),
         "both traded: {all}"
     );
-    for id in crypto {
-        assert_eq!(binance.post_count(id), 1, "{id} went to Binance once");
-    }
-    for id in stocks {
-        assert_eq!(alpaca.post_count(id), 0, "{id} stayed on paper");
-    }
+    assert_posted(&crypto, 1, |id| binance.post_count(id) as u64);
+    assert_posted(&stocks, 0, |id| alpaca.post_count(id) as u64);
 }

@@ -107,10 +107,6 @@ pub struct Engine {
     /// With [`Execution::Venue`]: orders and cancels for the venue, in order
     /// ([`Engine::take_commands`]).
     outbox: Vec<ExecCommand>,
-    /// With [`Execution::Venue`]: the latest fill ids applied (order, fill), so a fill the
-    /// venue reports twice (in the order's answer and on the update stream) counts once even
-    /// after its order closed.
-    recent_fills: std::collections::VecDeque<(ClientOrderId, String)>,
     /// With [`Execution::Venue`]: the latest orders closed (late news about them is ignored).
     recent_closed: std::collections::VecDeque<ClientOrderId>,
     /// Whether a venue executes any strategy's orders (false in backtests and replays: the
@@ -118,8 +114,9 @@ pub struct Engine {
     any_venue: bool,
 }
 
-/// How many applied fill ids [`Engine::on_order_event`] remembers.
-const RECENT_FILLS: usize = 4096;
+/// How many closed orders [`Engine::on_order_event`] remembers (late news about them is
+/// ignored).
+const RECENT_CLOSED: usize = 4096;
 
 /// What the engine asks an outside venue to do ([`Execution::Venue`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -268,7 +265,6 @@ impl Engine {
             words: true,
             global: Arc::from(GLOBAL),
             outbox: Vec::new(),
-            recent_fills: std::collections::VecDeque::new(),
             recent_closed: std::collections::VecDeque::new(),
             any_venue,
             trades_stocks,
@@ -579,14 +575,11 @@ impl Engine {
                     if let Some(h) = held.as_mut() {
                         return h.bar(dec(bar.close()));
                     }
+                    // Not batched: a breaker may trip on this very bar.
                     self.state.portfolio.mark(symbol, dec(bar.close()));
-                    if batch {
-                        self.note_peaks(symbol) // what check_equity does when nothing trips
-                    } else {
-                        self.mark_dirty_holders(symbol);
-                        self.check_equity(out);
-                        self.state.portfolio.total_equity()
-                    }
+                    self.mark_dirty_holders(symbol);
+                    self.check_equity(out);
+                    self.state.portfolio.total_equity()
                 });
                 each(bar, &self.state, total);
             }
@@ -602,28 +595,6 @@ impl Engine {
             self.state.broker.note_bars(symbol, &bars[..taken]);
         }
         taken
-    }
-
-    /// The breaker peaks of the holders of `symbol` and the global one follow their equity;
-    /// returns the total equity.
-    fn note_peaks(&mut self, symbol: &Symbol) -> Decimal {
-        let EngineState {
-            portfolio,
-            breakers,
-            ..
-        } = &mut self.state;
-        for a in portfolio.accounts.values() {
-            if a.positions.contains_key(symbol) {
-                if let Some(b) = breakers.get_mut(&a.strategy) {
-                    b.note_peak(a.cash + a.market_value);
-                }
-            }
-        }
-        let total = portfolio.total_equity();
-        if let Some(b) = breakers.get_mut(GLOBAL) {
-            b.note_peak(total);
-        }
-        total
     }
 
     /// Whether no equity move can trip a breaker now: both equity thresholds at 100% or more
@@ -1307,7 +1278,7 @@ impl Engine {
             if closed {
                 self.state.open_orders.remove(&id);
                 if self.venue_executes(&req.strategy) {
-                    if self.recent_closed.len() == RECENT_FILLS {
+                    if self.recent_closed.len() == RECENT_CLOSED {
                         self.recent_closed.pop_front();
                     }
                     self.recent_closed.push_back(id.clone());
@@ -1679,23 +1650,19 @@ impl Engine {
         ev: OrderEvent,
         out: &mut Vec<EngineEvent>,
     ) {
-        if let OrderEvent::Filled(fill) = &ev {
-            let seen = self
-                .recent_fills
-                .iter()
-                .any(|(o, f)| o == &id && f == &fill.id);
-            if seen {
-                return;
-            }
-            if self.recent_fills.len() == RECENT_FILLS {
-                self.recent_fills.pop_front();
-            }
-            self.recent_fills.push_back((id.clone(), fill.id.clone()));
-        }
         // Venues report an order's news more than once (the answer to the request and the
-        // update stream): news of an order this engine already closed changes nothing.
-        if !self.state.open_orders.contains_key(&id) && self.recent_closed.contains(&id) {
-            return;
+        // update stream): a fill the open order already has, or any news of an order this
+        // engine already closed, changes nothing.
+        match self.state.open_orders.get(&id) {
+            Some(o) => {
+                if let OrderEvent::Filled(fill) = &ev {
+                    if o.fill_ids.contains(&fill.id) {
+                        return;
+                    }
+                }
+            }
+            None if self.recent_closed.contains(&id) => return,
+            None => {}
         }
         self.scratch.clear();
         self.scratch.push((id, ev));
@@ -1717,17 +1684,19 @@ impl Engine {
     }
 }
 
-/// The part of the state a held, batched skim moves on every bar — `Portfolio::mark` and
-/// `Engine::note_peaks` for one symbol — as plain values: the same decimal operations in the
-/// same order (so the same values and scales, bit for bit), without the maps around them.
-/// Positions, cash and the breakers' configuration cannot change during a skim.
+/// The part of the state a held, batched skim moves on every bar — `Portfolio::mark` for one
+/// symbol, and the breakers' peaks of its holders and of the global scope — as plain values:
+/// the same decimal operations in the same order (so the same values and scales, bit for
+/// bit), without the maps around them. Positions, cash and the breakers' configuration cannot
+/// change during a skim. The peaks are the stretch's highest equities (the first bar reaching
+/// each), handed to `BreakerSet::note_peak` at the end as the bars would have been one by one.
 struct HeldMarks {
     /// The symbol's mark (always replaced, as `Portfolio::mark` does).
     mark: Decimal,
     /// Per account, in the portfolio's order: cash, market value, the quantity held in the
-    /// symbol (`None`: not held, market value unmoved), and its breaker's peak if it has one.
+    /// symbol (`None`: not held, market value unmoved), and its highest equity so far.
     accounts: Vec<(Decimal, Decimal, Option<Decimal>, Option<Decimal>)>,
-    /// The global breaker's peak.
+    /// The highest total equity so far.
     global_peak: Option<Decimal>,
 }
 
@@ -1740,19 +1709,25 @@ impl HeldMarks {
                 .accounts
                 .values()
                 .map(|a| {
-                    let q = a.positions.get(symbol).map(|x| x.quantity);
-                    let peak = q
-                        .and_then(|_| state.breakers.get(&a.strategy))
-                        .map(|b| b.peak_equity);
-                    (a.cash, a.market_value, q, peak)
+                    (
+                        a.cash,
+                        a.market_value,
+                        a.positions.get(symbol).map(|x| x.quantity),
+                        None,
+                    )
                 })
                 .collect(),
-            global_peak: state.breakers.get(GLOBAL).map(|b| b.peak_equity),
+            global_peak: None,
         }
     }
 
     /// One bar's close: marks, peaks, and the total equity.
     fn bar(&mut self, price: Decimal) -> Decimal {
+        fn higher(peak: &mut Option<Decimal>, equity: Decimal) {
+            if peak.is_none_or(|p| equity > p) {
+                *peak = Some(equity);
+            }
+        }
         let old = std::mem::replace(&mut self.mark, price);
         if old != price {
             for (_, mv, q, _) in &mut self.accounts {
@@ -1762,11 +1737,8 @@ impl HeldMarks {
             }
         }
         for (cash, mv, q, peak) in &mut self.accounts {
-            if let (Some(_), Some(peak)) = (q, peak) {
-                let equity = *cash + *mv;
-                if equity > *peak {
-                    *peak = equity;
-                }
+            if q.is_some() {
+                higher(peak, *cash + *mv);
             }
         }
         let total: Decimal = self
@@ -1774,11 +1746,7 @@ impl HeldMarks {
             .iter()
             .map(|(cash, mv, _, _)| *cash + *mv)
             .sum();
-        if let Some(peak) = &mut self.global_peak {
-            if total > *peak {
-                *peak = total;
-            }
-        }
+        higher(&mut self.global_peak, total);
         total
     }
 
@@ -1786,14 +1754,14 @@ impl HeldMarks {
         if let Some(m) = state.portfolio.marks.get_mut(symbol) {
             *m = self.mark;
         }
-        for (a, (_, mv, q, peak)) in state.portfolio.accounts.values_mut().zip(self.accounts) {
+        for (a, (_, mv, _, peak)) in state.portfolio.accounts.values_mut().zip(self.accounts) {
             a.market_value = mv;
-            if let (Some(_), Some(peak), Some(b)) = (q, peak, state.breakers.get_mut(&a.strategy)) {
-                b.peak_equity = peak;
+            if let (Some(peak), Some(b)) = (peak, state.breakers.get_mut(&a.strategy)) {
+                b.note_peak(peak);
             }
         }
         if let (Some(peak), Some(b)) = (self.global_peak, state.breakers.get_mut(GLOBAL)) {
-            b.peak_equity = peak;
+            b.note_peak(peak);
         }
     }
 }

@@ -552,8 +552,6 @@ struct VenuePlan {
 /// `binance` (one feed per venue; a strategy's `mode` overrides `[trading] mode`).
 fn run_live(plan: RunPlan) -> Result<()> {
     use crate::config::Mode;
-    use ploutos_venues::live::{ResilientConfig, Subscription};
-
     let cfg = &plan.config;
     let mut engine_cfg = cfg.engine();
     // Each strategy's venue and mode, resolved; the engine is told which strategies the
@@ -629,18 +627,6 @@ fn run_live(plan: RunPlan) -> Result<()> {
     // Market hours come from the broker when it publishes them (Alpaca's calendar).
     let mut sessions = None;
     for (name, v) in &venues {
-        let sub = Subscription {
-            symbols: v.symbols.clone(),
-            timeframe: Timeframe::M1,
-            trades: false,
-        };
-        let rcfg = ResilientConfig {
-            warmup_bars: cfg.feed.warmup_bars,
-            // Binance publishes a kline for every minute; Alpaca none for a minute without
-            // trades.
-            gap_backfill: name == "binance",
-            ..ResilientConfig::default()
-        };
         let executes = v.live || v.alpaca_paper;
         let mode = match (v.live, v.alpaca_paper) {
             (true, _) => "LIVE — real orders, real money",
@@ -651,7 +637,11 @@ fn run_live(plan: RunPlan) -> Result<()> {
             "binance" => {
                 let vc = crate::venues::binance_config(&cfg.venues.binance)?;
                 let client = crate::venues::binance(&cfg.venues.binance)?;
-                feeds.push(spawn_feed(client.clone(), sub, rcfg));
+                feeds.push(crate::venues::start_feed(
+                    client.clone(),
+                    v.symbols.clone(),
+                    cfg.feed.warmup_bars,
+                ));
                 (
                     executes.then(|| live::Executor::start(client)),
                     format!("market data {}, orders {}", vc.ws_url, vc.rest_url),
@@ -661,7 +651,11 @@ fn run_live(plan: RunPlan) -> Result<()> {
                 let vc = crate::venues::alpaca_config(&cfg.venues.alpaca, !v.live);
                 let client = crate::venues::alpaca(&cfg.venues.alpaca, !v.live)?;
                 sessions = runtime.block_on(alpaca_sessions(&client));
-                feeds.push(spawn_feed(client.clone(), sub, rcfg));
+                feeds.push(crate::venues::start_feed(
+                    client.clone(),
+                    v.symbols.clone(),
+                    cfg.feed.warmup_bars,
+                ));
                 (
                     executes.then(|| live::Executor::start(client)),
                     format!(
@@ -766,24 +760,6 @@ fn run_live(plan: RunPlan) -> Result<()> {
     batcher.write_state(&engine)?;
     console.summary(&engine, started.elapsed(), interrupted)?;
     Ok(())
-}
-
-/// A live feed with its notices (connections, backfills) on stderr.
-fn spawn_feed<V: ploutos_venues::live::BarVenue>(
-    venue: V,
-    sub: ploutos_venues::live::Subscription,
-    cfg: ploutos_venues::live::ResilientConfig,
-) -> ploutos_venues::live::ResilientFeed {
-    let name = venue.name().to_string();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-    tokio::spawn(async move {
-        while let Some(n) = rx.recv().await {
-            if let Some(line) = crate::analyze::live::describe(&name, &n) {
-                eprintln!("{line}");
-            }
-        }
-    });
-    ploutos_venues::live::ResilientFeed::start(venue, sub, cfg, Some(tx))
 }
 
 /// Alpaca's sessions from a week ago to two months ahead (a date it does not list is
