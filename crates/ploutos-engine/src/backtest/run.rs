@@ -2,12 +2,13 @@
 //! [`Engine::on_market_event`], collecting the round trips and the equity after every bar.
 
 use std::borrow::Borrow;
+use std::collections::HashMap;
 
 use ploutos_core::money::to_f64;
 use ploutos_core::{Bar, Decimal, MarketEvent, Side, Symbol, Timeframe, Timestamp};
 
 use super::types::{EquityPoint, TradeRecord};
-use crate::engine::{Engine, EngineConfig, EngineError, EngineState};
+use crate::engine::{Engine, EngineConfig, EngineError, EngineState, Skimmed};
 use crate::events::EngineEvent;
 use crate::strategy::shared::SharedIndicators;
 
@@ -39,12 +40,51 @@ pub fn run<E: Borrow<MarketEvent>>(
 }
 
 /// What a run collects after each event: trades, the equity curve, first and last close.
+///
+/// The curve is valued in `f64` from the decimal books: Σ over the accounts (in order) of
+/// cash + Σ quantity × the last price seen of each position's symbol (bar close or trade
+/// price), every decimal converted once — the same operations in the same order whether a
+/// bar came through the engine or a fast-forward, so both give the same curve bit for bit.
 struct Collector {
     first_symbol: Option<Symbol>,
     first_close: Option<f64>,
     last_close: Option<f64>,
     trades: Vec<TradeRecord>,
     equity: Vec<EquityPoint>,
+    /// The last price seen per symbol.
+    prices: HashMap<Symbol, f64>,
+    /// The valuation's terms (reused).
+    terms: Vec<Term>,
+}
+
+/// One term of the valuation (see [`Collector`]).
+#[derive(Clone, Copy)]
+enum Term {
+    /// An account starts with its cash.
+    Cash(f64),
+    /// A position at a known price.
+    Fixed(f64, f64),
+    /// A position in the symbol being priced.
+    Moving(f64),
+}
+
+/// Σ accounts of (cash + Σ quantity × price), with the moving symbol at `price`.
+#[inline]
+fn value(terms: &[Term], price: f64) -> f64 {
+    let mut total = 0.0;
+    let mut account: Option<f64> = None;
+    for t in terms {
+        match *t {
+            Term::Cash(c) => {
+                if let Some(e) = account.replace(c) {
+                    total += e;
+                }
+            }
+            Term::Fixed(q, p) => *account.get_or_insert(0.0) += q * p,
+            Term::Moving(q) => *account.get_or_insert(0.0) += q * price,
+        }
+    }
+    account.map_or(total, |e| total + e)
 }
 
 impl Collector {
@@ -60,21 +100,56 @@ impl Collector {
             last_close: None,
             trades: Vec::new(),
             equity: Vec::new(),
+            prices: HashMap::new(),
+            terms: Vec::new(),
+        }
+    }
+
+    /// The valuation of `state` with `moving` as the symbol being priced.
+    fn load_terms(&mut self, state: &EngineState, moving: &Symbol) {
+        self.terms.clear();
+        let portfolio = &state.portfolio;
+        for a in portfolio.accounts.values() {
+            self.terms.push(Term::Cash(to_f64(a.cash)));
+            for (symbol, p) in &a.positions {
+                let q = to_f64(p.quantity);
+                self.terms.push(if symbol == moving {
+                    Term::Moving(q)
+                } else {
+                    let price = self.prices.get(symbol).copied().unwrap_or_else(|| {
+                        to_f64(
+                            portfolio
+                                .marks
+                                .get(symbol)
+                                .copied()
+                                .unwrap_or(p.average_price),
+                        )
+                    });
+                    Term::Fixed(q, price)
+                });
+            }
         }
     }
 
     /// After an event of `symbol` stamped `time` (a bar's open time, as the peers and charts
-    /// expect; `close` for a bar) that produced `out`.
+    /// expect) at `price` (a bar's close, a trade's price) that produced `out`.
     fn record(
         &mut self,
         symbol: &Symbol,
         time: Timestamp,
-        close: Option<f64>,
+        price: f64,
+        is_bar: bool,
         out: &[EngineEvent],
         state: &EngineState,
     ) {
-        if let Some(close) = close {
-            self.note_close(symbol, close);
+        if is_bar {
+            self.note_close(symbol, price, price);
+        }
+        match self.prices.get_mut(symbol) {
+            Some(p) => *p = price,
+            None => {
+                self.prices.insert(symbol.clone(), price);
+            }
         }
         for e in out {
             if let EngineEvent::TradeClosed {
@@ -105,43 +180,80 @@ impl Collector {
             }
         }
         // Equity moves only with a fill or the price of something held: otherwise the last
-        // value stands (saves a decimal sum and conversion on most bars).
-        let portfolio = &state.portfolio;
+        // value stands (saves the valuation on most bars).
         let moved = !out.is_empty()
             || self.equity.is_empty()
-            || portfolio
+            || state
+                .portfolio
                 .accounts
                 .values()
                 .any(|a| a.positions.contains_key(symbol));
         let value = if moved {
-            to_f64(portfolio.total_equity())
+            self.load_terms(state, symbol);
+            value(&self.terms, price)
         } else {
             self.equity.last().map_or(0.0, |p| p.equity)
         };
         self.set_equity(time, value);
     }
 
-    /// [`Collector::record`] of a bar of a held symbol that caused no event, with the total
-    /// equity after it.
-    fn record_value(&mut self, symbol: &Symbol, time: Timestamp, close: f64, total: Decimal) {
-        self.note_close(symbol, close);
-        self.set_equity(time, to_f64(total));
-    }
-
-    /// [`Collector::record`] of a bar that moved nothing (no event, nothing held in its
-    /// symbol) after some other: the last equity stands.
-    fn record_still(&mut self, symbol: &Symbol, time: Timestamp, close: f64) {
-        self.note_close(symbol, close);
-        if let Some(last) = self.equity.last() {
-            self.set_equity(time, last.equity);
+    /// [`Collector::record`] of bars of a held symbol that caused no event (positions and
+    /// cash as in `state`).
+    fn record_held(&mut self, symbol: &Symbol, run: &[Bar], state: &EngineState) {
+        let (Some(first), Some(last)) = (run.first(), run.last()) else {
+            return;
+        };
+        self.note_close(symbol, first.close(), last.close());
+        if let Some(p) = self.prices.get_mut(symbol) {
+            *p = last.close();
         }
+        self.load_terms(state, symbol);
+        let mut bars = run.iter();
+        if let Some(bar) = bars.next() {
+            let v = value(&self.terms, bar.close());
+            self.set_equity(bar.time(), v);
+        }
+        let terms = &self.terms;
+        self.equity.extend(bars.map(|b| EquityPoint {
+            time: b.time(),
+            equity: value(terms, b.close()),
+        }));
     }
 
-    /// A close of `symbol` (the first symbol's give buy & hold).
-    fn note_close(&mut self, symbol: &Symbol, close: f64) {
+    /// [`Collector::record`] of bars that moved nothing (no event, nothing held in their
+    /// symbol; `state` after the last): the last equity stands.
+    fn record_still(&mut self, symbol: &Symbol, run: &[Bar], state: &EngineState) {
+        let (Some(first), Some(last)) = (run.first(), run.last()) else {
+            return;
+        };
+        let rest = if self.equity.is_empty() {
+            self.record(symbol, first.time(), first.close(), true, &[], state);
+            &run[1..]
+        } else {
+            run
+        };
+        self.note_close(symbol, first.close(), last.close());
+        if let Some(p) = self.prices.get_mut(symbol) {
+            *p = last.close();
+        }
+        let Some(value) = self.equity.last().map(|p| p.equity) else {
+            return;
+        };
+        let mut bars = rest.iter();
+        if let Some(bar) = bars.next() {
+            self.set_equity(bar.time(), value);
+        }
+        self.equity.extend(bars.map(|b| EquityPoint {
+            time: b.time(),
+            equity: value,
+        }));
+    }
+
+    /// Closes of `symbol` from `first` to `last` (the first symbol's give buy & hold).
+    fn note_close(&mut self, symbol: &Symbol, first: f64, last: f64) {
         if Some(symbol) == self.first_symbol.as_ref() {
-            self.first_close.get_or_insert(close);
-            self.last_close = Some(close);
+            self.first_close.get_or_insert(first);
+            self.last_close = Some(last);
         }
     }
 
@@ -180,11 +292,11 @@ pub fn run_shared<E: Borrow<MarketEvent>>(
         if n & 0xFFFF == 0 {
             progress(n);
         }
-        let (time, close) = match ev {
-            MarketEvent::Bar { bar, .. } => (bar.time(), Some(bar.close())),
-            MarketEvent::Trade { .. } => (ev.time(), None),
+        let (time, price, is_bar) = match ev {
+            MarketEvent::Bar { bar, .. } => (bar.time(), bar.close(), true),
+            MarketEvent::Trade { trade, .. } => (ev.time(), trade.price(), false),
         };
-        col.record(ev.symbol(), time, close, &out, engine.state());
+        col.record(ev.symbol(), time, price, is_bar, &out, engine.state());
     }
     progress(n);
     Ok(finish(engine, col, initial_equity, n, 0))
@@ -227,12 +339,9 @@ pub fn run_bars(
                 timeframe,
                 &bars[i..],
                 &mut out,
-                |bar, state, total| match total {
-                    Some(total) => col.record_value(symbol, bar.time(), bar.close(), total),
-                    None if col.equity.is_empty() => {
-                        col.record(symbol, bar.time(), Some(bar.close()), &[], state)
-                    }
-                    None => col.record_still(symbol, bar.time(), bar.close()),
+                |taken, state| match taken {
+                    Skimmed::Held(run) => col.record_held(symbol, run, state),
+                    Skimmed::Still(run) => col.record_still(symbol, run, state),
                 },
             );
             i += n;
@@ -245,7 +354,7 @@ pub fn run_bars(
         if let Some(bar) = bars.get(i) {
             out.clear();
             engine.on_market_event(&event(bar), &mut out);
-            col.record(symbol, bar.time(), Some(bar.close()), &out, engine.state());
+            col.record(symbol, bar.time(), bar.close(), true, &out, engine.state());
             i += 1;
         }
         if i - reported >= 0x10000 {

@@ -436,9 +436,9 @@ impl Engine {
 
     /// Fast-forward for backtests: takes bars of `symbol` from the front of `bars` (at
     /// `timeframe`, by strictly increasing open time, each as [`Engine::on_market_event`] would get it) for as
-    /// long as nothing can happen on them, and returns how many it took; `each` sees the
-    /// state after each bar taken, where a caller of `on_market_event` would look at it, and
-    /// the total equity when the symbol is held (else nothing's value moved with the bar). The
+    /// long as nothing can happen on them, and returns how many it took; `each` sees what
+    /// the bars taken did ([`Skimmed`]) and the state after them, where a caller of
+    /// `on_market_event` would look at it. The
     /// caller hands the next bar, if any, to `on_market_event` (see
     /// [`crate::strategy::skim`] for why it must).
     ///
@@ -455,7 +455,7 @@ impl Engine {
         timeframe: Timeframe,
         bars: &[Bar],
         out: &mut Vec<EngineEvent>,
-        mut each: impl FnMut(&Bar, &EngineState, Option<Decimal>),
+        mut each: impl FnMut(Skimmed<'_>, &EngineState),
     ) -> usize {
         let Some(&[i]) = self.by_symbol.get(symbol).map(Vec::as_slice) else {
             return 0;
@@ -550,46 +550,61 @@ impl Engine {
         // A held symbol's equity moves with every bar and goes to the breakers; when they
         // cannot trip, the strategy may skim stretches of bars at once, else bar by bar.
         let batch = !holders || self.equity_breakers_idle();
-        let stretch = if batch { 256 } else { 1 };
-        // Held and batched: the marks and peaks are kept in a compact copy of just what they
-        // touch and written back at the end (the same decimal operations in the same order).
-        let mut held = (holders && batch).then(|| HeldMarks::new(&self.state, symbol));
+        // Held and batched: the marks move once, to the last close, at the end, and the
+        // breakers learn the highest equities (those at the highest close: no quantity is
+        // negative, and the market value depends on the marks alone, not on their path).
+        let mut closes: Option<(f64, f64)> = None; // (highest, last)
+                                                   // The bars before the horizon (close times increase with the open times).
+        let horizon = bars.partition_point(|b| b.close_time(timeframe) < limit);
+        let cut = horizon < bars.len();
         let mut taken = 0;
         loop {
-            // The next stretch, cut at the horizon (found on the bars about to be skimmed:
-            // a skim rarely goes far).
-            let end = (taken + stretch).min(bars.len());
-            let cut = bars[taken..end]
-                .iter()
-                .position(|b| b.close_time(timeframe) >= limit);
-            let end = cut.map_or(end, |k| taken + k);
+            let end = if batch {
+                horizon
+            } else {
+                (taken + 1).min(horizon)
+            };
             if end == taken {
                 break;
             }
             let n = self.slots[i].logic.skim(&bars[taken..end], quiet);
-            for bar in &bars[taken..taken + n] {
-                self.state.cursor += 1;
-                self.state.now = bar.close_time(timeframe);
-                self.slots[i].atr.update(bar.high(), bar.low(), bar.close());
-                let total = holders.then(|| {
-                    if let Some(h) = held.as_mut() {
-                        return h.bar(dec(bar.close()));
-                    }
+            let run = &bars[taken..taken + n];
+            if let Some(last) = run.last() {
+                self.state.cursor += n as u64;
+                self.state.now = last.close_time(timeframe);
+                let atr = &mut self.slots[i].atr;
+                for bar in run {
+                    atr.update(bar.high(), bar.low(), bar.close());
+                }
+            }
+            if !holders {
+                each(Skimmed::Still(run), &self.state);
+            } else if batch {
+                for bar in run {
+                    let c = bar.close();
+                    closes = Some(match closes {
+                        Some((high, _)) if high >= c => (high, c),
+                        _ => (c, c),
+                    });
+                }
+                each(Skimmed::Held(run), &self.state);
+            } else {
+                for bar in run {
                     // Not batched: a breaker may trip on this very bar.
                     self.state.portfolio.mark(symbol, dec(bar.close()));
                     self.mark_dirty_holders(symbol);
                     self.check_equity(out);
-                    self.state.portfolio.total_equity()
-                });
-                each(bar, &self.state, total);
+                    each(Skimmed::Held(std::slice::from_ref(bar)), &self.state);
+                }
             }
             taken += n;
-            if taken < end || cut.is_some() || !out.is_empty() {
+            if taken < end || (cut && end == horizon) || !out.is_empty() {
                 break;
             }
         }
-        if let Some(h) = held {
-            h.write_back(&mut self.state, symbol);
+        if let Some((high, last)) = closes {
+            self.note_held_peaks(symbol, dec(high));
+            self.state.portfolio.mark(symbol, dec(last));
         }
         if taken > 0 {
             self.state.broker.note_bars(symbol, &bars[..taken]);
@@ -608,6 +623,25 @@ impl Engine {
             && self.state.portfolio.accounts.values().all(|a| {
                 a.cash >= Decimal::ZERO && a.positions.values().all(|p| p.quantity >= Decimal::ZERO)
             })
+    }
+
+    /// A batched skim of held `symbol` reached `price` at its highest: the equities there are
+    /// the stretch's highest, for the breakers' peaks (as `check_equity` would have noted
+    /// them bar by bar). Leaves `symbol` marked at `price`.
+    fn note_held_peaks(&mut self, symbol: &Symbol, price: Decimal) {
+        let p = &mut self.state.portfolio;
+        p.mark(symbol, price);
+        for a in p.accounts.values() {
+            if a.positions.contains_key(symbol) {
+                if let Some(b) = self.state.breakers.get_mut(&a.strategy) {
+                    b.note_peak(a.cash + a.market_value);
+                }
+            }
+        }
+        let total = p.total_equity();
+        if let Some(b) = self.state.breakers.get_mut(GLOBAL) {
+            b.note_peak(total);
+        }
     }
 
     /// The clock alone moved (a live clock's tick with no market data): timers fire — day
@@ -1684,86 +1718,16 @@ impl Engine {
     }
 }
 
-/// The part of the state a held, batched skim moves on every bar — `Portfolio::mark` for one
-/// symbol, and the breakers' peaks of its holders and of the global scope — as plain values:
-/// the same decimal operations in the same order (so the same values and scales, bit for
-/// bit), without the maps around them. Positions, cash and the breakers' configuration cannot
-/// change during a skim. The peaks are the stretch's highest equities (the first bar reaching
-/// each), handed to `BreakerSet::note_peak` at the end as the bars would have been one by one.
-struct HeldMarks {
-    /// The symbol's mark (always replaced, as `Portfolio::mark` does).
-    mark: Decimal,
-    /// Per account, in the portfolio's order: cash, market value, the quantity held in the
-    /// symbol (`None`: not held, market value unmoved), and its highest equity so far.
-    accounts: Vec<(Decimal, Decimal, Option<Decimal>, Option<Decimal>)>,
-    /// The highest total equity so far.
-    global_peak: Option<Decimal>,
-}
-
-impl HeldMarks {
-    fn new(state: &EngineState, symbol: &Symbol) -> Self {
-        let p = &state.portfolio;
-        HeldMarks {
-            mark: p.marks.get(symbol).copied().unwrap_or_default(),
-            accounts: p
-                .accounts
-                .values()
-                .map(|a| {
-                    (
-                        a.cash,
-                        a.market_value,
-                        a.positions.get(symbol).map(|x| x.quantity),
-                        None,
-                    )
-                })
-                .collect(),
-            global_peak: None,
-        }
-    }
-
-    /// One bar's close: marks, peaks, and the total equity.
-    fn bar(&mut self, price: Decimal) -> Decimal {
-        fn higher(peak: &mut Option<Decimal>, equity: Decimal) {
-            if peak.is_none_or(|p| equity > p) {
-                *peak = Some(equity);
-            }
-        }
-        let old = std::mem::replace(&mut self.mark, price);
-        if old != price {
-            for (_, mv, q, _) in &mut self.accounts {
-                if let Some(q) = q {
-                    *mv += *q * (price - old);
-                }
-            }
-        }
-        for (cash, mv, q, peak) in &mut self.accounts {
-            if q.is_some() {
-                higher(peak, *cash + *mv);
-            }
-        }
-        let total: Decimal = self
-            .accounts
-            .iter()
-            .map(|(cash, mv, _, _)| *cash + *mv)
-            .sum();
-        higher(&mut self.global_peak, total);
-        total
-    }
-
-    fn write_back(self, state: &mut EngineState, symbol: &Symbol) {
-        if let Some(m) = state.portfolio.marks.get_mut(symbol) {
-            *m = self.mark;
-        }
-        for (a, (_, mv, _, peak)) in state.portfolio.accounts.values_mut().zip(self.accounts) {
-            a.market_value = mv;
-            if let (Some(peak), Some(b)) = (peak, state.breakers.get_mut(&a.strategy)) {
-                b.note_peak(peak);
-            }
-        }
-        if let (Some(peak), Some(b)) = (self.global_peak, state.breakers.get_mut(GLOBAL)) {
-            b.note_peak(peak);
-        }
-    }
+/// What [`Engine::skim`] took, for its caller's bookkeeping.
+#[derive(Debug, Clone, Copy)]
+pub enum Skimmed<'a> {
+    /// Bars of a symbol nobody holds: no value moved with them (the state is the one after
+    /// the last).
+    Still(&'a [Bar]),
+    /// Bars of a held symbol: every value moved with them. Positions and cash are those of
+    /// the state given with them; the symbol's mark in it may lag (the bars' closes are the
+    /// prices).
+    Held(&'a [Bar]),
 }
 
 /// Exits a kind has when the configuration gives none: `ema-trend` takes profit at +6% and

@@ -20,7 +20,8 @@ pub struct Account {
     pub trades: u64,
     pub created: Timestamp,
     /// Σ quantity × mark of the open positions (average price where a symbol has no mark
-    /// yet), kept up to date by [`super::Portfolio`] so that equity is O(1).
+    /// yet), recomputed by [`super::Portfolio`] on every mark and fill of a held symbol so
+    /// that equity is O(1).
     #[serde(default)]
     pub market_value: Decimal,
     /// Realized PnL per symbol (before fees; fees are in `fees`).

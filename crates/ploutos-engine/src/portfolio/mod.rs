@@ -28,6 +28,16 @@ pub struct Portfolio {
     pub marks: BTreeMap<Symbol, Decimal>,
 }
 
+/// `acct`'s market value at `marks`: Σ quantity × mark, each position at its average price
+/// where its symbol has no mark yet. A function of the positions and marks alone (not of the
+/// path the prices took), so a stretch of marks can be replaced by its last one.
+fn value_at(marks: &BTreeMap<Symbol, Decimal>, acct: &Account) -> Decimal {
+    acct.positions
+        .iter()
+        .map(|(symbol, p)| p.quantity * marks.get(symbol).copied().unwrap_or(p.average_price))
+        .sum()
+}
+
 impl Portfolio {
     /// Adds a strategy account with its capital allocation.
     pub fn open_account(&mut self, strategy: Arc<str>, capital: Decimal, now: Timestamp) {
@@ -36,30 +46,21 @@ impl Portfolio {
             .or_insert_with(|| Account::new(strategy, capital, now));
     }
 
-    /// Records the latest price of `symbol` (and moves the market value of its holders).
+    /// Records the latest price of `symbol` (and revalues its holders).
     pub fn mark(&mut self, symbol: &Symbol, price: Decimal) {
         let old = match self.marks.get_mut(symbol) {
             Some(p) => Some(std::mem::replace(p, price)),
-            None => {
-                self.marks.insert(symbol.clone(), price);
-                None
-            }
+            None => self.marks.insert(symbol.clone(), price),
         };
         if old == Some(price) {
             return;
         }
+        let marks = &self.marks;
         for a in self.accounts.values_mut() {
-            if let Some(p) = a.positions.get(symbol) {
-                let prev = old.unwrap_or(p.average_price);
-                a.market_value += p.quantity * (price - prev);
+            if a.positions.contains_key(symbol) {
+                a.market_value = value_at(marks, a);
             }
         }
-    }
-
-    fn holding_value(&self, acct: &Account, symbol: &Symbol) -> Decimal {
-        acct.positions.get(symbol).map_or(Decimal::ZERO, |p| {
-            p.quantity * self.marks.get(symbol).copied().unwrap_or(p.average_price)
-        })
     }
 
     /// Applies a fill to the strategy's account.
@@ -74,13 +75,10 @@ impl Portfolio {
         fee: Decimal,
         time: Timestamp,
     ) -> Option<FillEffect> {
-        let before = self.holding_value(self.accounts.get(strategy)?, symbol);
+        let marks = &self.marks;
         let acct = self.accounts.get_mut(strategy)?;
         let effect = acct.apply_fill(symbol, side, quantity, price, fee, time);
-        let after = self.holding_value(self.accounts.get(strategy)?, symbol);
-        if let Some(acct) = self.accounts.get_mut(strategy) {
-            acct.market_value += after - before;
-        }
+        acct.market_value = value_at(marks, acct);
         Some(effect)
     }
 
