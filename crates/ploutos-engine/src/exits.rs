@@ -93,6 +93,13 @@ impl ExitConfig {
             || self.partial_take_profit.is_some()
     }
 
+    /// Whether a level is measured in ATRs (the entry's ATR is needed).
+    pub fn uses_atr(&self) -> bool {
+        [self.stop_loss, self.take_profit]
+            .iter()
+            .any(|l| matches!(l, Some(Level::Atr(_))))
+    }
+
     /// Exit prices for a position entered on `side` at `entry`.
     pub fn plan(&self, side: Side, entry: Decimal, atr: Option<Decimal>) -> ExitPlan {
         let away = |d: Decimal, favourable: bool| match (side, favourable) {

@@ -37,24 +37,30 @@ impl ClientOrderId {
     /// `<prefix>-<seq>` with the prefix cut to fit 36 characters and cleaned of characters
     /// venues refuse.
     pub fn sequential(prefix: &str, seq: u64) -> Self {
-        let tail = format!("-{seq}");
-        let clean: String = prefix
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || ".:/_-".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(36 - tail.len())
-            .collect();
-        let clean = if clean.is_empty() {
-            "o".to_string()
-        } else {
-            clean
-        };
-        ClientOrderId(Arc::from(format!("{clean}{tail}")))
+        // The digits of `seq`, from the back (one string built, no formatting machinery: an
+        // id is made for every order of a backtest).
+        let mut digits = [0u8; 20];
+        let (mut n, mut k) = (seq, digits.len());
+        loop {
+            k -= 1;
+            digits[k] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let tail = &digits[k..];
+        let mut id = String::with_capacity(36);
+        for c in prefix.chars().take(36 - 1 - tail.len()) {
+            let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
+            id.push(if keep { c } else { '_' });
+        }
+        if id.is_empty() {
+            id.push('o');
+        }
+        id.push('-');
+        id.extend(tail.iter().map(|&d| char::from(d)));
+        ClientOrderId(Arc::from(id))
     }
 
     pub fn as_str(&self) -> &str {

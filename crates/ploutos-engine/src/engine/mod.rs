@@ -898,7 +898,12 @@ impl Engine {
         let now = self.state.now;
         let slot = &self.slots[i];
         let (strategy, symbol, k) = (&slot.strategy, &slot.symbol, &slot.key);
-        let entry_atr = atr.and_then(price_from_f64);
+        // Kept (as a decimal: the slow, exact conversion) only where an exit level needs it.
+        let entry_atr = if slot.exits.uses_atr() {
+            atr.and_then(price_from_f64)
+        } else {
+            None
+        };
         let plan = slot.exits.plan(side, price, entry_atr);
         let stop_distance = plan.stop.map(|s| (price - s).abs());
         let p = &self.state.portfolio;

@@ -46,7 +46,7 @@ pub struct EmaCross {
     fast: Source<Ema>,
     slow: Source<Ema>,
     /// Both EMAs of the bar a skim stopped on.
-    pending: Option<Pending<(Option<f64>, Option<f64>)>>,
+    pending: Option<Pending<Emas>>,
 }
 
 /// The regime of `fast` against `slow` (None while warming up or when equal).
@@ -57,6 +57,48 @@ fn regime(fast: Option<f64>, slow: Option<f64>) -> Option<SignalKind> {
         (Some(f), Some(s)) if f < s => Some(SignalKind::Sell),
         _ => None,
     }
+}
+
+/// Both EMAs of a bar (None while warming up).
+type Emas = (Option<f64>, Option<f64>);
+
+/// How many bars a skim took, and the EMAs of the bar it stopped on.
+type Skimmed = (usize, Option<Emas>);
+
+/// The skim loop: how many of `bars` are quiet, and the EMAs of the bar it stopped on.
+#[inline(always)]
+fn skim_with(bars: &[Bar], quiet: Quiet, mut emas: impl FnMut(f64) -> Emas) -> Skimmed {
+    for (n, bar) in bars.iter().enumerate() {
+        let close = bar.close();
+        let e = emas(close);
+        if !quiet.allows(regime(e.0, e.1), close) {
+            return (n, Some(e));
+        }
+    }
+    (bars.len(), None)
+}
+
+/// [`skim_with`] on two live EMAs, with the FMA instruction when the CPU has it (the EMA step
+/// is a fused multiply-add: a libm call on a baseline x86-64 build, one instruction with FMA;
+/// the same bits either way, a fused multiply-add being correctly rounded).
+fn skim_live(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: Quiet) -> Skimmed {
+    #[inline(always)]
+    fn generic(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: Quiet) -> Skimmed {
+        skim_with(bars, quiet, |x| (fast.update(x), slow.update(x)))
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "fma")]
+    fn with_fma(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: Quiet) -> Skimmed {
+        generic(fast, slow, bars, quiet)
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("fma") {
+        // SAFETY: `with_fma` is `generic` compiled with the `fma` target feature; the only
+        // requirement for calling it is that the CPU supports FMA, which
+        // `is_x86_feature_detected!` has just confirmed.
+        return unsafe { with_fma(fast, slow, bars, quiet) };
+    }
+    generic(fast, slow, bars, quiet)
 }
 
 impl EmaCross {
@@ -104,15 +146,14 @@ impl Strategy for EmaCross {
     }
 
     fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
-        for (n, bar) in bars.iter().enumerate() {
-            let close = bar.close();
-            let emas = (self.fast.next(close), self.slow.next(close));
-            if !quiet.allows(regime(emas.0, emas.1), close) {
-                self.pending = Some(Pending::new(bar, emas));
-                return n;
-            }
+        let (n, stop) = match (&mut self.fast, &mut self.slow) {
+            (Source::Live(fast), Source::Live(slow)) => skim_live(fast, slow, bars, quiet),
+            (fast, slow) => skim_with(bars, quiet, |x| (fast.next(x), slow.next(x))),
+        };
+        if let (Some(emas), Some(bar)) = (stop, bars.get(n)) {
+            self.pending = Some(Pending::new(bar, emas));
         }
-        bars.len()
+        n
     }
 
     fn on_bar(&mut self, bar: &Bar, _ctx: &StrategyCtx, out: &SignalSink<'_>) -> Option<Signal> {
