@@ -839,6 +839,36 @@ fn deterministic_and_snapshots_restore_exactly() {
     );
 }
 
+#[test]
+fn a_restored_broker_still_knows_its_closed_orders() {
+    // The closed-order index is not saved: the restored broker rebuilds it from its list.
+    let mut b = broker(PaperConfig::default());
+    b.submit(
+        req("a", Side::Buy, OrderKind::Market, dec!(1)),
+        ts(T1),
+        ctx(),
+    );
+    let filled = on_bar(&mut b, &btc_sym(), bar(T1, 100., 101., 99., 100., 10.));
+    assert_eq!(kinds(&filled), vec![("a".to_string(), "fill")]);
+    let mut restored: PaperBroker =
+        serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+    let again = restored.submit(
+        req("a", Side::Buy, OrderKind::Market, dec!(1)),
+        ts(T2),
+        ctx(),
+    );
+    assert!(rejection(&again).contains("duplicate"), "{again:?}");
+    let mut child = req(
+        "c",
+        Side::Sell,
+        OrderKind::Limit { limit: dec!(110) },
+        dec!(1),
+    );
+    child.contingency.triggered_by = Some(id("a"));
+    let ok = restored.submit(child, ts(T2), ctx());
+    assert_eq!(kinds(&ok), vec![("c".to_string(), "accepted")], "{ok:?}");
+}
+
 fn kind_strategy() -> impl Strategy<Value = OrderKind> {
     let px = (80u32..120).prop_map(Decimal::from);
     prop_oneof![

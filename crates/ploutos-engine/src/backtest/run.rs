@@ -2,7 +2,7 @@
 //! [`Engine::on_market_event`], collecting the round trips and the equity after every bar.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use ploutos_core::money::to_f64;
 use ploutos_core::{Bar, Decimal, MarketEvent, Side, Symbol, Timeframe, Timestamp};
@@ -52,7 +52,7 @@ struct Collector {
     trades: Vec<TradeRecord>,
     equity: Vec<EquityPoint>,
     /// The last price seen per symbol.
-    prices: HashMap<Symbol, f64>,
+    prices: BTreeMap<Symbol, f64>,
     /// The valuation's terms (reused).
     terms: Vec<Term>,
 }
@@ -100,8 +100,21 @@ impl Collector {
             last_close: None,
             trades: Vec::new(),
             equity: Vec::new(),
-            prices: HashMap::new(),
+            prices: BTreeMap::new(),
             terms: Vec::new(),
+        }
+    }
+
+    fn price(&self, symbol: &Symbol) -> Option<f64> {
+        self.prices.get(symbol).copied()
+    }
+
+    fn set_price(&mut self, symbol: &Symbol, price: f64) {
+        match self.prices.get_mut(symbol) {
+            Some(p) => *p = price,
+            None => {
+                self.prices.insert(symbol.clone(), price);
+            }
         }
     }
 
@@ -116,7 +129,7 @@ impl Collector {
                 self.terms.push(if symbol == moving {
                     Term::Moving(q)
                 } else {
-                    let price = self.prices.get(symbol).copied().unwrap_or_else(|| {
+                    let price = self.price(symbol).unwrap_or_else(|| {
                         to_f64(
                             portfolio
                                 .marks
@@ -145,12 +158,7 @@ impl Collector {
         if is_bar {
             self.note_close(symbol, price, price);
         }
-        match self.prices.get_mut(symbol) {
-            Some(p) => *p = price,
-            None => {
-                self.prices.insert(symbol.clone(), price);
-            }
-        }
+        self.set_price(symbol, price);
         for e in out {
             if let EngineEvent::TradeClosed {
                 strategy,
@@ -204,9 +212,7 @@ impl Collector {
             return;
         };
         self.note_close(symbol, first.close(), last.close());
-        if let Some(p) = self.prices.get_mut(symbol) {
-            *p = last.close();
-        }
+        self.set_price(symbol, last.close());
         self.load_terms(state, symbol);
         let mut bars = run.iter();
         if let Some(bar) = bars.next() {
@@ -233,9 +239,7 @@ impl Collector {
             run
         };
         self.note_close(symbol, first.close(), last.close());
-        if let Some(p) = self.prices.get_mut(symbol) {
-            *p = last.close();
-        }
+        self.set_price(symbol, last.close());
         let Some(value) = self.equity.last().map(|p| p.equity) else {
             return;
         };

@@ -15,7 +15,7 @@
 //!   from the parent's fill position on the same bar's path; they are canceled when the parent
 //!   closes without filling completely. OCO peers are canceled on the first fill of either.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use ploutos_core::money::{floor_to_step, price_from_f64};
 use ploutos_core::order::{
@@ -186,6 +186,17 @@ struct PathEnv {
 
 type Events = Vec<(ClientOrderId, OrderEvent)>;
 
+/// The closed orders of [`PaperBroker`]'s `closed` by id: derived from it, so neither saved nor
+/// compared, and rebuilt when it does not match it (after a restore).
+#[derive(Clone, Debug, Default)]
+struct ClosedIndex(HashMap<ClientOrderId, OrderStatus>);
+
+impl PartialEq for ClosedIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// The simulated broker. See the module docs and `docs/paper-broker.md`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PaperBroker {
@@ -194,9 +205,9 @@ pub struct PaperBroker {
     instruments: BTreeMap<Symbol, Instrument>,
     orders: Vec<Working>,
     closed: VecDeque<(ClientOrderId, OrderStatus)>,
-    /// The same closed orders by id, for O(log n) duplicate and parent look-ups.
-    #[serde(default)]
-    closed_index: BTreeMap<ClientOrderId, OrderStatus>,
+    /// The same closed orders by id, for duplicate and parent look-ups.
+    #[serde(skip)]
+    closed_index: ClosedIndex,
     last_price: BTreeMap<Symbol, Decimal>,
     last_range: BTreeMap<Symbol, Decimal>,
     /// The last bar's close, high and low per symbol, as the data gave them; converted to
@@ -449,8 +460,11 @@ impl PaperBroker {
             }
         })?;
         req.validate()?;
+        if self.closed_index.0.len() != self.closed.len() {
+            self.closed_index.0 = self.closed.iter().cloned().collect();
+        }
         if self.orders.iter().any(|w| w.id() == &req.client_id)
-            || self.closed_index.contains_key(&req.client_id)
+            || self.closed_index.0.contains_key(&req.client_id)
         {
             return Err(RejectReason::DuplicateId {
                 id: req.client_id.clone(),
@@ -555,7 +569,7 @@ impl PaperBroker {
             if self.orders.iter().any(|w| w.id() == parent && w.is_open()) {
                 held = true;
             } else {
-                match self.closed_index.get_key_value(parent) {
+                match self.closed_index.0.get_key_value(parent) {
                     Some((_, OrderStatus::Filled)) => {}
                     Some((_, status)) => {
                         return Err(RejectReason::Parent {
@@ -736,10 +750,10 @@ impl PaperBroker {
         self.orders = open;
         for w in closed {
             self.closed.push_back((w.id().clone(), w.order.status));
-            self.closed_index.insert(w.id().clone(), w.order.status);
+            self.closed_index.0.insert(w.id().clone(), w.order.status);
             while self.closed.len() > CLOSED_MEMORY {
                 if let Some((id, _)) = self.closed.pop_front() {
-                    self.closed_index.remove(&id);
+                    self.closed_index.0.remove(&id);
                 }
             }
         }
