@@ -235,10 +235,15 @@ impl BreakerSet {
         }
         // `equity < peak × (1 − t/100)`, multiplied through by 100: exact decimal products
         // instead of a division per event.
+        // A threshold of 100% or more cannot trip on an equity of zero or more (the right side
+        // is then at most zero): the products are skipped.
         let hundred = Decimal::ONE_HUNDRED;
-        let scaled = equity * hundred;
+        let negative = equity.is_sign_negative() && !equity.is_zero();
+        let scaled = || equity * hundred;
         let dd = &cfg.max_drawdown_pct;
-        if self.peak_equity > Decimal::ZERO && scaled < self.peak_equity * (hundred - dd.threshold)
+        if (dd.threshold < hundred || negative)
+            && self.peak_equity > Decimal::ZERO
+            && scaled() < self.peak_equity * (hundred - dd.threshold)
         {
             let reason = format!(
                 "drawdown: equity {} is more than {}% below its peak {}",
@@ -249,8 +254,9 @@ impl BreakerSet {
             return self.trip(Breaker::Drawdown, dd.resume, now, reason);
         }
         let dl = &cfg.daily_loss_pct;
-        if self.day_start_equity > Decimal::ZERO
-            && scaled < self.day_start_equity * (hundred - dl.threshold)
+        if (dl.threshold < hundred || negative)
+            && self.day_start_equity > Decimal::ZERO
+            && scaled() < self.day_start_equity * (hundred - dl.threshold)
         {
             let reason = format!(
                 "daily loss: equity {} is more than {}% below the day's start {}",

@@ -744,11 +744,7 @@ impl PaperBroker {
         if self.orders.iter().all(Working::is_open) {
             return; // nothing closed: no need to move the working orders
         }
-        let (closed, open): (Vec<Working>, Vec<Working>) = std::mem::take(&mut self.orders)
-            .into_iter()
-            .partition(|w| !w.is_open());
-        self.orders = open;
-        for w in closed {
+        for w in self.orders.extract_if(.., |w| !w.is_open()) {
             self.closed.push_back((w.id().clone(), w.order.status));
             self.closed_index.0.insert(w.id().clone(), w.order.status);
             while self.closed.len() > CLOSED_MEMORY {
