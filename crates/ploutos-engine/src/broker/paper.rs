@@ -744,7 +744,14 @@ impl PaperBroker {
         if self.orders.iter().all(Working::is_open) {
             return; // nothing closed: no need to move the working orders
         }
-        for w in self.orders.extract_if(.., |w| !w.is_open()) {
+        // The closed ones leave the list in order (a few orders: shifting beats two new lists).
+        let mut i = 0;
+        while i < self.orders.len() {
+            if self.orders[i].is_open() {
+                i += 1;
+                continue;
+            }
+            let w = self.orders.remove(i);
             self.closed.push_back((w.id().clone(), w.order.status));
             self.closed_index.0.insert(w.id().clone(), w.order.status);
             while self.closed.len() > CLOSED_MEMORY {
