@@ -554,8 +554,16 @@ impl Engine {
         // breakers learn the highest equities (those at the highest close: no quantity is
         // negative, and the market value depends on the marks alone, not on their path).
         let mut closes: Option<(f64, f64)> = None; // (highest, last)
-                                                   // The bars before the horizon (close times increase with the open times).
-        let horizon = bars.partition_point(|b| b.close_time(timeframe) < limit);
+                                                   // The bars before the horizon (close times increase with the open times), found by
+        // galloping from the front: the horizon is near (a day at most), and probes far into
+        // `bars` would each miss the caches.
+        let before = |b: &Bar| b.close_time(timeframe) < limit;
+        let (mut lo, mut step) = (0, 1);
+        while lo + step <= bars.len() && before(&bars[lo + step - 1]) {
+            lo += step;
+            step *= 2;
+        }
+        let horizon = lo + bars[lo..(lo + step).min(bars.len())].partition_point(before);
         let cut = horizon < bars.len();
         let mut taken = 0;
         loop {
