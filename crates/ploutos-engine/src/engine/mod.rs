@@ -553,8 +553,9 @@ impl Engine {
         // Held and batched: the marks move once, to the last close, at the end, and the
         // breakers learn the highest equities (those at the highest close: no quantity is
         // negative, and the market value depends on the marks alone, not on their path).
-        let mut closes: Option<(f64, f64)> = None; // (highest, last)
-                                                   // The bars before the horizon (close times increase with the open times), found by
+        // The highest and the last close taken.
+        let mut closes: Option<(f64, f64)> = None;
+        // The bars before the horizon (close times increase with the open times), found by
         // galloping from the front: the horizon is near (a day at most), and probes far into
         // `bars` would each miss the caches.
         let before = |b: &Bar| b.close_time(timeframe) < limit;
