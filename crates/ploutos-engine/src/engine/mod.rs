@@ -145,6 +145,44 @@ fn after_minutes(t: Timestamp, minutes: u32) -> Timestamp {
     )
 }
 
+/// How many of `bars` (by strictly increasing open time) close before `limit`. The answer is
+/// guessed from the time span (one bar per timeframe) and corrected by galloping from the
+/// guess: the bars are touched near the answer only (a binary search over all of them would
+/// miss the caches on every probe, and the answer is close to the front).
+fn horizon(bars: &[Bar], timeframe: Timeframe, limit: Timestamp) -> usize {
+    let before = |b: &Bar| b.close_time(timeframe) < limit;
+    let n = bars.len();
+    let tf = timeframe.as_nanos().max(1);
+    let guess = bars.first().map_or(0, |f| {
+        let span = limit.as_nanos().saturating_sub(f.close_time(timeframe).as_nanos());
+        if span <= 0 {
+            0
+        } else {
+            usize::try_from(span.saturating_add(tf - 1) / tf)
+                .unwrap_or(usize::MAX)
+                .min(n)
+        }
+    });
+    if guess > 0 && !before(&bars[guess - 1]) {
+        // The answer is below `guess`: gallop back from `hi` (not before `limit`).
+        let (mut hi, mut step) = (guess - 1, 1);
+        while hi >= step && !before(&bars[hi - step]) {
+            hi -= step;
+            step *= 2;
+        }
+        let lo = hi.saturating_sub(step);
+        lo + bars[lo..hi].partition_point(before)
+    } else {
+        // `bars[..guess]` are all before: gallop forward.
+        let (mut lo, mut step) = (guess, 1);
+        while lo + step <= n && before(&bars[lo + step - 1]) {
+            lo += step;
+            step *= 2;
+        }
+        lo + bars[lo..(lo + step).min(n)].partition_point(before)
+    }
+}
+
 fn dec(x: f64) -> Decimal {
     price_from_f64(x).unwrap_or_default()
 }
@@ -555,16 +593,7 @@ impl Engine {
         // negative, and the market value depends on the marks alone, not on their path).
         // The highest and the last close taken.
         let mut closes: Option<(f64, f64)> = None;
-        // The bars before the horizon (close times increase with the open times), found by
-        // galloping from the front: the horizon is near (a day at most), and probes far into
-        // `bars` would each miss the caches.
-        let before = |b: &Bar| b.close_time(timeframe) < limit;
-        let (mut lo, mut step) = (0, 1);
-        while lo + step <= bars.len() && before(&bars[lo + step - 1]) {
-            lo += step;
-            step *= 2;
-        }
-        let horizon = lo + bars[lo..(lo + step).min(bars.len())].partition_point(before);
+        let horizon = horizon(bars, timeframe, limit);
         let cut = horizon < bars.len();
         let mut taken = 0;
         loop {
@@ -1772,4 +1801,34 @@ fn instrument_for(cfg: &EngineConfig, symbol: &Symbol) -> Instrument {
                 Decimal::ZERO,
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `horizon` is the count a linear scan finds, on regular bars and bars with gaps,
+        /// for limits before, inside and after them.
+        #[test]
+        fn horizon_is_the_linear_count(
+            gaps in proptest::collection::vec(1i64..5, 0..300),
+            limit_min in -5i64..1500,
+        ) {
+            let tf = Timeframe::M1;
+            let mut t = 1_000i64;
+            let bars: Vec<Bar> = gaps
+                .iter()
+                .map(|g| {
+                    t += g;
+                    Bar::new(Timestamp::from_nanos(t * 60_000_000_000), 1.0, 1.0, 1.0, 1.0, 1.0)
+                        .unwrap()
+                })
+                .collect();
+            let limit = Timestamp::from_nanos((1_000 + limit_min) * 60_000_000_000);
+            let linear = bars.iter().take_while(|b| b.close_time(tf) < limit).count();
+            prop_assert_eq!(horizon(&bars, tf, limit), linear);
+        }
+    }
 }
