@@ -154,7 +154,9 @@ fn horizon(bars: &[Bar], timeframe: Timeframe, limit: Timestamp) -> usize {
     let n = bars.len();
     let tf = timeframe.as_nanos().max(1);
     let guess = bars.first().map_or(0, |f| {
-        let span = limit.as_nanos().saturating_sub(f.close_time(timeframe).as_nanos());
+        let span = limit
+            .as_nanos()
+            .saturating_sub(f.close_time(timeframe).as_nanos());
         if span <= 0 {
             0
         } else {
