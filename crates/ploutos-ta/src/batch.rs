@@ -106,15 +106,19 @@ pub fn wma(x: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// `f64::mul_add` (TA-Lib 0.8 fuses its EMA/ATR steps); on a baseline x86-64 build that is a
 /// call into libm on the loop-carried dependency chain, with FMA one instruction. Both give
 /// the same bits (a fused multiply-add is correctly rounded either way).
+///
+/// Exported for kernels elsewhere (a strategy's skim loop); the body may refer to items of the
+/// module it is written in, not to local variables.
+#[macro_export]
 macro_rules! fma_kernel {
-    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
         $(#[$m])*
-        fn $name($($arg: $ty),*) {
+        fn $name($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
-            fn generic($($arg: $ty),*) $body
+            fn generic($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "fma")]
-            fn with_fma($($arg: $ty),*) {
+            fn with_fma($($arg: $ty),*) $(-> $ret)? {
                 generic($($arg),*)
             }
             #[cfg(target_arch = "x86_64")]

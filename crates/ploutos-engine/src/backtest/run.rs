@@ -105,10 +105,6 @@ impl Collector {
         }
     }
 
-    fn price(&self, symbol: &Symbol) -> Option<f64> {
-        self.prices.get(symbol).copied()
-    }
-
     fn set_price(&mut self, symbol: &Symbol, price: f64) {
         match self.prices.get_mut(symbol) {
             Some(p) => *p = price,
@@ -129,7 +125,7 @@ impl Collector {
                 self.terms.push(if symbol == moving {
                     Term::Moving(q)
                 } else {
-                    let price = self.price(symbol).unwrap_or_else(|| {
+                    let price = self.prices.get(symbol).copied().unwrap_or_else(|| {
                         to_f64(
                             portfolio
                                 .marks
@@ -214,16 +210,8 @@ impl Collector {
         self.note_close(symbol, first.close(), last.close());
         self.set_price(symbol, last.close());
         self.load_terms(state, symbol);
-        let mut bars = run.iter();
-        if let Some(bar) = bars.next() {
-            let v = value(&self.terms, bar.close());
-            self.set_equity(bar.time(), v);
-        }
         let terms = &self.terms;
-        self.equity.extend(bars.map(|b| EquityPoint {
-            time: b.time(),
-            equity: value(terms, b.close()),
-        }));
+        push_points(&mut self.equity, run, |b| value(terms, b.close()));
     }
 
     /// [`Collector::record`] of bars that moved nothing (no event, nothing held in their
@@ -240,17 +228,9 @@ impl Collector {
         };
         self.note_close(symbol, first.close(), last.close());
         self.set_price(symbol, last.close());
-        let Some(value) = self.equity.last().map(|p| p.equity) else {
-            return;
-        };
-        let mut bars = rest.iter();
-        if let Some(bar) = bars.next() {
-            self.set_equity(bar.time(), value);
+        if let Some(value) = self.equity.last().map(|p| p.equity) {
+            push_points(&mut self.equity, rest, |_| value);
         }
-        self.equity.extend(bars.map(|b| EquityPoint {
-            time: b.time(),
-            equity: value,
-        }));
     }
 
     /// Closes of `symbol` from `first` to `last` (the first symbol's give buy & hold).
@@ -261,13 +241,30 @@ impl Collector {
         }
     }
 
-    /// The equity after the event at `time` (events sharing a time keep the last).
     fn set_equity(&mut self, time: Timestamp, equity: f64) {
-        match self.equity.last_mut() {
-            Some(last) if last.time >= time => last.equity = equity,
-            _ => self.equity.push(EquityPoint { time, equity }),
-        }
+        set_point(&mut self.equity, time, equity);
     }
+}
+
+/// The equity after the event at `time` (events sharing a time keep the last).
+fn set_point(points: &mut Vec<EquityPoint>, time: Timestamp, equity: f64) {
+    match points.last_mut() {
+        Some(last) if last.time >= time => last.equity = equity,
+        _ => points.push(EquityPoint { time, equity }),
+    }
+}
+
+/// The equity after each bar of `run` (times increasing; only the first can share its time
+/// with an earlier point).
+fn push_points(points: &mut Vec<EquityPoint>, run: &[Bar], value: impl Fn(&Bar) -> f64) {
+    let mut bars = run.iter();
+    if let Some(bar) = bars.next() {
+        set_point(points, bar.time(), value(bar));
+    }
+    points.extend(bars.map(|b| EquityPoint {
+        time: b.time(),
+        equity: value(b),
+    }));
 }
 
 /// [`run`] with indicator series shared between runs (see [`crate::strategy::shared`]): the

@@ -593,10 +593,9 @@ impl Engine {
         // Held and batched: the marks move once, to the last close, at the end, and the
         // breakers learn the highest equities (those at the highest close: no quantity is
         // negative, and the market value depends on the marks alone, not on their path).
-        // The highest and the last close taken.
+        // `closes`: the highest and the last close taken.
         let mut closes: Option<(f64, f64)> = None;
         let horizon = horizon(bars, timeframe, limit);
-        let cut = horizon < bars.len();
         let mut taken = 0;
         loop {
             let end = if batch {
@@ -638,7 +637,7 @@ impl Engine {
                 }
             }
             taken += n;
-            if taken < end || (cut && end == horizon) || !out.is_empty() {
+            if taken < end || !out.is_empty() {
                 break;
             }
         }

@@ -78,27 +78,13 @@ fn skim_with(bars: &[Bar], quiet: Quiet, mut emas: impl FnMut(f64) -> Emas) -> S
     (bars.len(), None)
 }
 
-/// [`skim_with`] on two live EMAs, with the FMA instruction when the CPU has it (the EMA step
-/// is a fused multiply-add: a libm call on a baseline x86-64 build, one instruction with FMA;
-/// the same bits either way, a fused multiply-add being correctly rounded).
-fn skim_live(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: Quiet) -> Skimmed {
-    #[inline(always)]
-    fn generic(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: Quiet) -> Skimmed {
+ploutos_ta::fma_kernel! {
+    /// [`skim_with`] on two live EMAs, with the FMA instruction when the CPU has it (the EMA
+    /// step is a fused multiply-add: a libm call on a baseline x86-64 build, one instruction
+    /// with FMA; the same bits either way, a fused multiply-add being correctly rounded).
+    fn skim_live(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: Quiet) -> Skimmed {
         skim_with(bars, quiet, |x| (fast.update(x), slow.update(x)))
     }
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "fma")]
-    fn with_fma(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: Quiet) -> Skimmed {
-        generic(fast, slow, bars, quiet)
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("fma") {
-        // SAFETY: `with_fma` is `generic` compiled with the `fma` target feature; the only
-        // requirement for calling it is that the CPU supports FMA, which
-        // `is_x86_feature_detected!` has just confirmed.
-        return unsafe { with_fma(fast, slow, bars, quiet) };
-    }
-    generic(fast, slow, bars, quiet)
 }
 
 impl EmaCross {
