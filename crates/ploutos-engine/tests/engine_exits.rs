@@ -2,30 +2,12 @@
 //! 10 units at 100 (fixed notional 1,000, no fees, no slippage) on the open of bar 3, then
 //! bars chosen to hit one exit.
 
-use ploutos_core::{Bar, Decimal, MarketEvent, Symbol, Timeframe, Timestamp};
+mod common;
+
+use ploutos_core::Decimal;
 use ploutos_engine::engine::{Engine, EngineConfig};
 use ploutos_engine::events::EngineEvent;
 use rust_decimal_macros::dec;
-
-fn x() -> Symbol {
-    Symbol::new("X").unwrap()
-}
-
-fn bar(i: i64, o: f64, h: f64, l: f64, c: f64) -> MarketEvent {
-    MarketEvent::Bar {
-        symbol: x(),
-        timeframe: Timeframe::M1,
-        bar: Bar::new(
-            Timestamp::from_secs(1_700_000_040 + i * 60).unwrap(),
-            o,
-            h,
-            l,
-            c,
-            100.0,
-        )
-        .unwrap(),
-    }
-}
 
 /// Bars 0–2 make EMA(2) rise above EMA(3): BUY on bar 2's close, filled at bar 3's open (100).
 fn run(exits: &str, extra_cfg: &str, after_entry: &[(f64, f64, f64, f64)]) -> Vec<EngineEvent> {
@@ -34,42 +16,16 @@ fn run(exits: &str, extra_cfg: &str, after_entry: &[(f64, f64, f64, f64)]) -> Ve
     } else {
         100_000
     };
-    let text = format!(
-        r#"
-[risk]
-min_confidence = 0
-cooldown_minutes = {cooldown}
-sizing = {{ method = "fixed_notional", notional = 1000 }}
-{extra_cfg}
-[[instruments]]
-symbol = "X"
-class = "crypto"
-tick_size = 0.01
-step_size = 1
-min_quantity = 1
-min_notional = 0
-fractional = true
-
-[[strategies]]
-name = "s"
-kind = "ema-cross"
-symbols = ["X"]
-capital = 10000
-[strategies.params]
-fast = 2
-slow = 3
-[strategies.exits]
-{exits}
-"#
+    let text = common::x_config(
+        "",
+        &format!("cooldown_minutes = {cooldown}"),
+        extra_cfg,
+        exits,
     );
     let cfg: EngineConfig = toml::from_str(&text).unwrap();
-    let mut evs = vec![
-        bar(0, 99.0, 99.0, 99.0, 99.0),
-        bar(1, 99.0, 99.5, 99.0, 99.5),
-        bar(2, 99.5, 100.0, 99.5, 100.0),
-    ];
+    let mut evs = common::x_entry_bars().to_vec();
     for (i, (o, h, l, c)) in after_entry.iter().enumerate() {
-        evs.push(bar(3 + i as i64, *o, *h, *l, *c));
+        evs.push(common::x_bar(3 + i as i64, *o, *h, *l, *c));
     }
     let mut e = Engine::new(cfg, evs[0].time()).unwrap();
     let mut out = Vec::new();

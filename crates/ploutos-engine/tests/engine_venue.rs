@@ -4,70 +4,28 @@
 //! from the broker's truth and holds trading (fail closed) while something disagrees.
 
 use ploutos_core::order::{ClientOrderId, Fill, Liquidity, OrderEvent, OrderKind, OrderSize};
-use ploutos_core::{Bar, Decimal, MarketEvent, Side, Symbol, Timeframe, Timestamp};
+mod common;
+
+use common::{x, x_bar};
+use ploutos_core::{Decimal, Side};
 use ploutos_engine::engine::{BrokerTruth, Discrepancy, Engine, EngineConfig, ExecCommand};
 use ploutos_engine::events::EngineEvent;
 use rust_decimal_macros::dec;
 
-fn x() -> Symbol {
-    Symbol::new("X").unwrap()
-}
-
-fn bar(i: i64, o: f64, h: f64, l: f64, c: f64) -> MarketEvent {
-    MarketEvent::Bar {
-        symbol: x(),
-        timeframe: Timeframe::M1,
-        bar: Bar::new(
-            Timestamp::from_secs(1_700_000_040 + i * 60).unwrap(),
-            o,
-            h,
-            l,
-            c,
-            100.0,
-        )
-        .unwrap(),
-    }
-}
-
 fn engine() -> Engine {
-    let text = r#"
-execution = "venue"
-[risk]
-min_confidence = 0
-cooldown_minutes = 100000
-sizing = { method = "fixed_notional", notional = 1000 }
-[[instruments]]
-symbol = "X"
-class = "crypto"
-tick_size = 0.01
-step_size = 1
-min_quantity = 1
-min_notional = 0
-fractional = true
-
-[[strategies]]
-name = "s"
-kind = "ema-cross"
-symbols = ["X"]
-capital = 10000
-[strategies.params]
-fast = 2
-slow = 3
-[strategies.exits]
-stop_loss = { percent = 2 }
-take_profit = { percent = 3 }
-"#;
-    let cfg: EngineConfig = toml::from_str(text).unwrap();
-    Engine::new(cfg, bar(0, 1.0, 1.0, 1.0, 1.0).time()).unwrap()
+    let text = common::x_config(
+        "execution = \"venue\"",
+        "cooldown_minutes = 100000",
+        "",
+        "stop_loss = { percent = 2 }\ntake_profit = { percent = 3 }",
+    );
+    let cfg: EngineConfig = toml::from_str(&text).unwrap();
+    Engine::new(cfg, x_bar(0, 1.0, 1.0, 1.0, 1.0).time()).unwrap()
 }
 
 /// Bars 0–2 make EMA(2) cross above EMA(3): BUY on bar 2's close.
 fn to_entry(e: &mut Engine, out: &mut Vec<EngineEvent>) -> (ClientOrderId, Option<Decimal>) {
-    for ev in [
-        bar(0, 99.0, 99.0, 99.0, 99.0),
-        bar(1, 99.0, 99.5, 99.0, 99.5),
-        bar(2, 99.5, 100.0, 99.5, 100.0),
-    ] {
+    for ev in common::x_entry_bars() {
         e.on_market_event(&ev, out);
     }
     let cmds = e.take_commands();
@@ -92,7 +50,7 @@ fn to_entry(e: &mut Engine, out: &mut Vec<EngineEvent>) -> (ClientOrderId, Optio
 fn fill(id: &str, price: Decimal, qty: Decimal, leaves: Decimal) -> OrderEvent {
     OrderEvent::Filled(Fill {
         id: id.into(),
-        time: bar(3, 1.0, 1.0, 1.0, 1.0).time(),
+        time: x_bar(3, 1.0, 1.0, 1.0, 1.0).time(),
         price,
         quantity: qty,
         fee: Decimal::ZERO,
@@ -115,7 +73,7 @@ fn orders_go_out_as_commands_and_reports_come_back() {
     assert_eq!(position(&e), Decimal::ZERO);
     assert!(e.state().open_orders.contains_key(&entry));
 
-    let at = bar(3, 1.0, 1.0, 1.0, 1.0).time();
+    let at = x_bar(3, 1.0, 1.0, 1.0, 1.0).time();
     e.on_order_event(entry.clone(), OrderEvent::Accepted { time: at }, &mut out);
     e.on_order_event(
         entry.clone(),
@@ -201,11 +159,7 @@ fn reconciliation_corrects_the_book_and_holds_trading_until_agreement() {
     assert_eq!(e.halted(), Some("reconcile"));
 
     // While held, the BUY signal sends no order.
-    for ev in [
-        bar(0, 99.0, 99.0, 99.0, 99.0),
-        bar(1, 99.0, 99.5, 99.0, 99.5),
-        bar(2, 99.5, 100.0, 99.5, 100.0),
-    ] {
+    for ev in common::x_entry_bars() {
         e.on_market_event(&ev, &mut out);
     }
     assert!(e.take_commands().is_empty());
