@@ -124,6 +124,31 @@ fn same_input_same_output_bit_for_bit() {
     assert!(closed > 5, "{closed} round trips");
 }
 
+/// Backtests turn signal and rejection events off: the same decisions, so the same other
+/// events in the same order and the same final state.
+#[test]
+fn without_signal_events_the_same_trading_happens() {
+    let evs = events();
+    let (all, state) = run(&evs);
+    let mut e = Engine::new(config(), evs[0].time()).unwrap();
+    e.set_signal_events(false);
+    let mut out = Vec::new();
+    for ev in &evs {
+        e.on_market_event(ev, &mut out);
+    }
+    let reported = |ev: &&EngineEvent| {
+        matches!(
+            ev,
+            EngineEvent::Signal(_) | EngineEvent::RiskRejection { .. }
+        )
+    };
+    assert!(all.iter().filter(reported).count() > 100);
+    assert!(!out.iter().any(|ev| reported(&ev)));
+    let rest: Vec<&EngineEvent> = all.iter().filter(|ev| !reported(ev)).collect();
+    assert_eq!(json(&rest), json(&out));
+    assert_eq!(json(&state), json(e.state()));
+}
+
 #[test]
 fn every_fill_is_booked_exactly() {
     let evs = events();

@@ -183,7 +183,9 @@ fn shared_indicators_change_nothing() {
 
 /// Entries refused bar after bar while the BUY regime lasts: for their size (whole units
 /// that cost more than the cash, on both sides of the price where one becomes affordable)
-/// and for a rule that holds by itself (trades per day, cooldown).
+/// and for a rule that holds by itself (trades per day, cooldown). Backtests report no
+/// signals, so the fast-forward also passes over the regime changes between such refusals
+/// (a SELL while flat, then a BUY refused again).
 #[test]
 fn repeated_refused_entries_are_skimmed_and_change_nothing() {
     let whole = |mut cfg: EngineConfig| {
@@ -192,7 +194,7 @@ fn repeated_refused_entries_are_skimmed_and_change_nothing() {
     };
     let btc = ("btcusdt_binance_1m.csv", Timeframe::M1);
     // 10 of cash never buys one BTC; 6,450 does below ~6,443 (the median close).
-    for (capital, least) in [("10", 0.9), ("6450", 0.5)] {
+    for (capital, least) in [("10", 0.995), ("6450", 0.95)] {
         let mut st = strategy("ema-cross", "fast = 9\nslow = 21", "");
         st.capital = capital.parse().unwrap();
         let cfg = whole(config(st, false, true));
@@ -213,7 +215,7 @@ fn repeated_refused_entries_are_skimmed_and_change_nothing() {
         }
         let share = check(file, tf, &cfg, None);
         if !stock && tf == Timeframe::M1 {
-            assert!(share > 0.8, "{file}: only {share:.2} skimmed");
+            assert!(share > 0.95, "{file}: only {share:.2} skimmed");
         }
     }
 }

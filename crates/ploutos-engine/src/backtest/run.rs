@@ -280,7 +280,9 @@ pub fn run_shared<E: Borrow<MarketEvent>>(
         .peek()
         .map_or(Timestamp::EPOCH, |e| e.borrow().time());
     let mut engine = Engine::with_shared(cfg, start, shared)?;
-    engine.set_words(false); // trades and equity are read, not signals
+    // Trades and equity are read, not signals.
+    engine.set_words(false);
+    engine.set_signal_events(false);
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let mut col = Collector::new(&engine);
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
@@ -323,7 +325,9 @@ pub fn run_bars(
     };
     let start = bars.first().map_or(Timestamp::EPOCH, |b| event(b).time());
     let mut engine = Engine::with_shared(cfg, start, shared)?;
-    engine.set_words(false); // trades and equity are read, not signals
+    // Trades and equity are read, not signals.
+    engine.set_words(false);
+    engine.set_signal_events(false);
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let mut col = Collector::new(&engine);
     col.equity.reserve_exact(bars.len()); // one point per bar

@@ -102,6 +102,9 @@ pub struct Engine {
     open_entries: HashMap<(Arc<str>, Symbol), u32>,
     /// Whether signals and risk rejections are put in words ([`Engine::set_words`]).
     words: bool,
+    /// Whether signals and risk rejections are reported as events
+    /// ([`Engine::set_signal_events`]).
+    signal_events: bool,
     /// The global breaker scope's name, shared (not allocated per event).
     global: Arc<str>,
     /// With [`Execution::Venue`]: orders and cancels for the venue, in order
@@ -303,6 +306,7 @@ impl Engine {
             dirty: Vec::new(),
             open_entries: HashMap::new(),
             words: true,
+            signal_events: true,
             global: Arc::from(GLOBAL),
             outbox: Vec::new(),
             recent_closed: std::collections::VecDeque::new(),
@@ -486,7 +490,9 @@ impl Engine {
     /// bars (no aggregation), no order works on the symbol, no breaker is paused, the bar
     /// closes on the clock's UTC day and before the next market open or close (when stocks
     /// are traded), no time exit is armed, and the strategy ([`Strategy::skim`]) gives no
-    /// signal but a repeat that needs no action. The bars taken change the state exactly as
+    /// signal but one that needs no action: a repeat, or, with signal events off
+    /// ([`Engine::set_signal_events`]), any signal that acts on nothing (its kind is noted
+    /// as the last). The bars taken change the state exactly as
     /// `on_market_event` would: clock, cursor, ATR, the marks and breaker peaks of a held
     /// symbol, the broker's last price — bit for bit (tested on every bundled file).
     pub fn skim(
@@ -530,42 +536,62 @@ impl Engine {
             }
         }
         let pos = p.position(&slot.strategy, symbol);
-        let quiet = match slot.last_kind {
-            Some(SignalKind::Buy) if pos > Decimal::ZERO => Quiet::only(SignalKind::Buy),
-            Some(SignalKind::Sell)
-                if pos < Decimal::ZERO || (pos.is_zero() && !slot.risk.config().allow_short) =>
-            {
-                Quiet::only(SignalKind::Sell)
+        let allow_short = slot.risk.config().allow_short;
+        // A BUY while flat tries to enter: quiet where it would be refused again for the
+        // same reason (reported once already, or not reported at all): above this price.
+        let mut refused = || {
+            let k = &slot.key;
+            let rule = *self.state.last_rejection.get(k)?;
+            let first = bars.first()?;
+            let price = price_from_f64(first.close())?;
+            let (ctx, _) = self.entry_ctx(i, Side::Buy, 100, first.time(), price, None);
+            let sized = matches!(
+                rule,
+                RiskRule::PositionSize
+                    | RiskRule::RiskPerTrade
+                    | RiskRule::AssetExposure
+                    | RiskRule::BuyingPower
+            );
+            if sized && slot.exits.stop_loss.is_some() {
+                return None; // the size depends on the stop, and it on the ATR
             }
-            Some(SignalKind::Hold) => Quiet::only(SignalKind::Hold),
-            // A BUY repeated while flat tries to enter on every bar: quiet where it would be
-            // refused again for the same reason (reported once already).
-            Some(SignalKind::Buy) if pos.is_zero() => {
-                let k = &slot.key;
-                let refused = self.state.last_rejection.get(k).and_then(|&rule| {
-                    let first = bars.first()?;
-                    let price = price_from_f64(first.close())?;
-                    let (ctx, _) = self.entry_ctx(i, Side::Buy, 100, first.time(), price, None);
-                    let sized = matches!(
-                        rule,
-                        RiskRule::PositionSize
-                            | RiskRule::RiskPerTrade
-                            | RiskRule::AssetExposure
-                            | RiskRule::BuyingPower
-                    );
-                    if sized && slot.exits.stop_loss.is_some() {
-                        return None; // the size depends on the stop, and it on the ATR
-                    }
-                    let above = slot.risk.refusal_holds(&ctx, rule)?;
-                    if rule == RiskRule::Cooldown {
-                        let exit = self.state.last_exit.get(k)?;
-                        bound(after_minutes(*exit, slot.risk.config().cooldown_minutes));
-                    }
-                    Some(above)
-                });
-                refused.map_or(Quiet::NONE, Quiet::buy_above)
+            let above = slot.risk.refusal_holds(&ctx, rule)?;
+            if rule == RiskRule::Cooldown {
+                let exit = self.state.last_exit.get(k)?;
+                bound(after_minutes(*exit, slot.risk.config().cooldown_minutes));
             }
-            _ => Quiet::NONE,
+            Some(above)
+        };
+        let mut quiet = if !self.signal_events {
+            // Unreported, a signal that acts on nothing changes nothing but the last kind
+            // (which the skim notes): only exits and entries that would go through stop it.
+            let flat = pos.is_zero();
+            Quiet {
+                buy_above: if pos > Decimal::ZERO {
+                    f64::NEG_INFINITY
+                } else if flat {
+                    refused().unwrap_or(f64::INFINITY)
+                } else {
+                    f64::INFINITY
+                },
+                sell: pos < Decimal::ZERO || (flat && !allow_short),
+                hold: true,
+                last: None,
+            }
+        } else {
+            match slot.last_kind {
+                Some(SignalKind::Buy) if pos > Decimal::ZERO => Quiet::only(SignalKind::Buy),
+                Some(SignalKind::Sell)
+                    if pos < Decimal::ZERO || (pos.is_zero() && !allow_short) =>
+                {
+                    Quiet::only(SignalKind::Sell)
+                }
+                Some(SignalKind::Hold) => Quiet::only(SignalKind::Hold),
+                Some(SignalKind::Buy) if pos.is_zero() => {
+                    refused().map_or(Quiet::NONE, Quiet::buy_above)
+                }
+                _ => Quiet::NONE,
+            }
         };
         // The horizon: bars closing after the clock, on its day, before the next session
         // boundary and the bound above (`bars` by strictly increasing open time, so the
@@ -606,7 +632,7 @@ impl Engine {
             if end == taken {
                 break;
             }
-            let n = self.slots[i].logic.skim(&bars[taken..end], quiet);
+            let n = self.slots[i].logic.skim(&bars[taken..end], &mut quiet);
             let run = &bars[taken..taken + n];
             if let Some(last) = run.last() {
                 self.state.cursor += n as u64;
@@ -644,6 +670,9 @@ impl Engine {
         if let Some((high, last)) = closes {
             self.note_held_peaks(symbol, dec(high));
             self.state.portfolio.mark(symbol, dec(last));
+        }
+        if let Some(kind) = quiet.last {
+            self.slots[i].last_kind = Some(kind);
         }
         if taken > 0 {
             self.state.broker.note_bars(symbol, &bars[..taken]);
@@ -890,7 +919,7 @@ impl Engine {
         let (kind, confidence, bar_time) = (signal.kind, signal.confidence, signal.time);
         let changed = self.slots[i].last_kind != Some(kind);
         self.slots[i].last_kind = Some(kind);
-        if changed {
+        if changed && self.signal_events {
             // A level signal repeated bar after bar is one signal, not a flood.
             out.push(EngineEvent::Signal(signal));
         }
@@ -1020,7 +1049,7 @@ impl Engine {
                 let k = &self.slots[i].key;
                 let same_rule = self.state.last_rejection.get(k) == Some(&rule);
                 let repeat = !new_signal && same_rule;
-                if !repeat {
+                if !repeat && self.signal_events {
                     out.push(EngineEvent::RiskRejection {
                         time: now,
                         strategy,
@@ -1646,6 +1675,15 @@ impl Engine {
     /// the same decisions, less formatting.
     pub fn set_words(&mut self, on: bool) {
         self.words = on;
+    }
+
+    /// Whether signals and risk rejections are reported as [`EngineEvent::Signal`] and
+    /// [`EngineEvent::RiskRejection`] (the default). Backtests, which read trades and equity,
+    /// turn them off: the same decisions, and [`Engine::skim`] may then pass over signals
+    /// that change nothing but which kind came last (a SELL while flat and long-only, a BUY
+    /// refused again for the same reason).
+    pub fn set_signal_events(&mut self, on: bool) {
+        self.signal_events = on;
     }
 
     /// The panic button: cancels every open order, closes every position at market, and

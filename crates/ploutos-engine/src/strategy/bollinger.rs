@@ -108,13 +108,13 @@ impl Strategy for BollingerReversion {
         self.bands.lookback() + 2
     }
 
-    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+    fn skim(&mut self, bars: &[Bar], quiet: &mut Quiet) -> usize {
         for (n, bar) in bars.iter().enumerate() {
             let close = bar.close();
             let Some(b) = self.bands.update(close) else {
                 continue; // warming up: no signal, nothing remembered
             };
-            if !quiet.allows(crossed(self.prev_close, &self.prev, close, &b), close) {
+            if !quiet.pass(crossed(self.prev_close, &self.prev, close, &b), close) {
                 self.pending = Some(Pending::new(bar, b));
                 return n;
             }

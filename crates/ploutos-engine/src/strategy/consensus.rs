@@ -153,11 +153,11 @@ impl Strategy for ConsensusStrategy {
         self.detector.warmup_bars()
     }
 
-    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+    fn skim(&mut self, bars: &[Bar], quiet: &mut Quiet) -> usize {
         for (n, bar) in bars.iter().enumerate() {
             let verdict = self.detector.on_bar(bar);
             let kind = (verdict.kind != SignalKind::Hold).then_some(verdict.kind);
-            if !quiet.allows(kind, bar.close()) {
+            if !quiet.pass(kind, bar.close()) {
                 self.pending = Some(Pending::new(bar, verdict));
                 return n;
             }

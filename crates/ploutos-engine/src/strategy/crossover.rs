@@ -116,7 +116,7 @@ impl<A: Average> Strategy for Crossover<A> {
         self.slow.share(symbol, shared);
     }
 
-    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+    fn skim(&mut self, bars: &[Bar], quiet: &mut Quiet) -> usize {
         for (n, bar) in bars.iter().enumerate() {
             let close = bar.close();
             let mas = (self.fast.next(close), self.slow.next(close));
@@ -124,7 +124,7 @@ impl<A: Average> Strategy for Crossover<A> {
                 continue; // warming up: no signal, prev_gap stays
             };
             let gap = fast - slow;
-            if !quiet.allows(crossing(self.prev_gap, gap), close) {
+            if !quiet.pass(crossing(self.prev_gap, gap), close) {
                 self.pending = Some(Pending::new(bar, mas));
                 return n;
             }

@@ -67,11 +67,11 @@ type Skimmed = (usize, Option<Emas>);
 
 /// The skim loop: how many of `bars` are quiet, and the EMAs of the bar it stopped on.
 #[inline(always)]
-fn skim_with(bars: &[Bar], quiet: Quiet, mut emas: impl FnMut(f64) -> Emas) -> Skimmed {
+fn skim_with(bars: &[Bar], quiet: &mut Quiet, mut emas: impl FnMut(f64) -> Emas) -> Skimmed {
     for (n, bar) in bars.iter().enumerate() {
         let close = bar.close();
         let e = emas(close);
-        if !quiet.allows(regime(e.0, e.1), close) {
+        if !quiet.pass(regime(e.0, e.1), close) {
             return (n, Some(e));
         }
     }
@@ -82,7 +82,7 @@ ploutos_ta::fma_kernel! {
     /// [`skim_with`] on two live EMAs, with the FMA instruction when the CPU has it (the EMA
     /// step is a fused multiply-add: a libm call on a baseline x86-64 build, one instruction
     /// with FMA; the same bits either way, a fused multiply-add being correctly rounded).
-    fn skim_live(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: Quiet) -> Skimmed {
+    fn skim_live(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: &mut Quiet) -> Skimmed {
         skim_with(bars, quiet, |x| (fast.update(x), slow.update(x)))
     }
 }
@@ -131,7 +131,7 @@ impl Strategy for EmaCross {
         self.slow.share(symbol, shared);
     }
 
-    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+    fn skim(&mut self, bars: &[Bar], quiet: &mut Quiet) -> usize {
         let (n, stop) = match (&mut self.fast, &mut self.slow) {
             (Source::Live(fast), Source::Live(slow)) => skim_live(fast, slow, bars, quiet),
             (fast, slow) => skim_with(bars, quiet, |x| (fast.next(x), slow.next(x))),

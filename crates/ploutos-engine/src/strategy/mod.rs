@@ -67,9 +67,10 @@ pub trait Strategy: Send {
 
     /// Fast-forward (backtests): passes over the longest prefix of `bars` on which `on_bar`
     /// would give no signal or one of a kind `quiet` allows, leaving the state those calls
-    /// would have left, and returns its length (see [`skim`] for the contract). The default
+    /// would have left and the last signal's kind in `quiet.last`, and returns its length
+    /// (see [`skim`] for the contract). The default
     /// passes over nothing.
-    fn skim(&mut self, _bars: &[Bar], _quiet: skim::Quiet) -> usize {
+    fn skim(&mut self, _bars: &[Bar], _quiet: &mut skim::Quiet) -> usize {
         0
     }
 }

@@ -129,10 +129,10 @@ impl Strategy for RsiReversion {
         self.rsi.lookback() + 1
     }
 
-    fn skim(&mut self, bars: &[Bar], quiet: Quiet) -> usize {
+    fn skim(&mut self, bars: &[Bar], quiet: &mut Quiet) -> usize {
         for (n, bar) in bars.iter().enumerate() {
             let rsi = self.rsi.update(bar.close());
-            if !quiet.allows(rsi.and_then(|r| self.zone(r)), bar.close()) {
+            if !quiet.pass(rsi.and_then(|r| self.zone(r)), bar.close()) {
                 self.pending = Some(Pending::new(bar, rsi));
                 return n;
             }

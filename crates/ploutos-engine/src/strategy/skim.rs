@@ -4,9 +4,11 @@
 //! such bars in one tight loop instead of one [`super::Strategy::on_bar`] call (and one trip
 //! through the engine) per bar.
 //!
-//! The contract, for `n = skim(bars, quiet)`:
+//! The contract, for `n = skim(bars, &mut quiet)`:
 //! - on `bars[..n]`, `on_bar` would have returned no signal or a signal whose kind `quiet`
 //!   allows, and the strategy's state afterwards is what those `n` calls would have left;
+//! - `quiet.last` is then the kind of the last signal among them (unchanged when they gave
+//!   none): the strategy lets each bar through with [`Quiet::pass`], which notes it;
 //! - if `n < bars.len()`, the strategy may have computed `bars[n]` already (its indicators
 //!   have seen it): it keeps what it computed in a [`Pending`], and the caller's next call
 //!   must be `on_bar(&bars[n], …)`, which then uses it instead of feeding the indicators twice.
@@ -25,6 +27,8 @@ pub struct Quiet {
     pub buy_above: f64,
     pub sell: bool,
     pub hold: bool,
+    /// The kind of the last signal let through ([`Quiet::pass`]).
+    pub last: Option<SignalKind>,
 }
 
 impl Quiet {
@@ -33,6 +37,7 @@ impl Quiet {
         buy_above: f64::INFINITY,
         sell: false,
         hold: false,
+        last: None,
     };
 
     /// Only `kind` (and no signal) is quiet.
@@ -45,6 +50,7 @@ impl Quiet {
             },
             sell: kind == SignalKind::Sell,
             hold: kind == SignalKind::Hold,
+            last: None,
         }
     }
 
@@ -65,6 +71,17 @@ impl Quiet {
             Some(SignalKind::Sell) => self.sell,
             Some(SignalKind::Hold) => self.hold,
         }
+    }
+
+    /// [`Quiet::allows`], noting a signal let through as [`Quiet::last`]: what a strategy's
+    /// skim asks of every bar it would pass over.
+    #[inline]
+    pub fn pass(&mut self, signal: Option<SignalKind>, close: f64) -> bool {
+        let ok = self.allows(signal, close);
+        if ok && signal.is_some() {
+            self.last = signal;
+        }
+        ok
     }
 }
 
@@ -132,8 +149,11 @@ pub(crate) mod testutil {
         let mut skimmed = 0;
         while i < bars.len() {
             let end = (i + chunk).min(bars.len());
-            let n = b.skim(&bars[i..end], quiet);
+            let mut q = quiet;
+            let n = b.skim(&bars[i..end], &mut q);
             assert!(n <= end - i);
+            let last = want[i..i + n].iter().rev().find_map(|w| *w).or(quiet.last);
+            assert_eq!(q.last, last, "last signal of bars {i}..{}", i + n);
             for (k, w) in want[i..i + n].iter().enumerate() {
                 let close = bars[i + k].close();
                 assert!(
@@ -240,6 +260,7 @@ mod tests {
                 buy_above: f64::NEG_INFINITY,
                 sell: true,
                 hold: true,
+                last: None,
             },
             Quiet::buy_above(100.0),
         ][i]
