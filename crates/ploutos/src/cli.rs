@@ -241,8 +241,8 @@ pub struct OptimizeArgs {
     /// Threads (default: every core).
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Compute every run's indicators itself instead of sharing the moving averages of the
-    /// crossover kinds between runs (same results; for comparison).
+    /// Compute every run's indicators itself instead of sharing ma-cross's moving averages
+    /// between runs (same results; for comparison).
     #[arg(long)]
     pub no_share: bool,
     /// Rows of the results table.

@@ -3,7 +3,8 @@
 
 use ploutos_core::{Bar, MarketEvent, Symbol, Timeframe, Timestamp};
 
-use super::run::{run_bars, run_shared, Run};
+use super::run::{run_bars_into, run_shared, Bars, Run};
+use super::types::EquityPoint;
 use crate::engine::{EngineConfig, EngineError};
 use crate::strategy::shared::SharedIndicators;
 
@@ -121,19 +122,35 @@ impl History {
         shared: Option<&SharedIndicators>,
         fast_forward: bool,
     ) -> Result<Run, EngineError> {
+        self.run_into(cfg, progress, shared, fast_forward, Vec::new())
+    }
+
+    /// [`History::run`] writing a one-symbol history's equity curve into `equity` (its
+    /// allocation reused: see [`run_bars_into`]).
+    pub fn run_into(
+        &self,
+        cfg: EngineConfig,
+        progress: impl FnMut(u64),
+        shared: Option<&SharedIndicators>,
+        fast_forward: bool,
+        equity: Vec<EquityPoint>,
+    ) -> Result<Run, EngineError> {
         match self {
             History::Bars {
                 symbol,
                 timeframe,
                 bars,
-            } => run_bars(
+            } => run_bars_into(
                 cfg,
-                symbol,
-                *timeframe,
-                bars,
+                Bars {
+                    symbol,
+                    timeframe: *timeframe,
+                    bars,
+                },
                 progress,
                 shared,
                 fast_forward,
+                equity,
             ),
             History::Events(events) => run_shared(cfg, events, progress, shared),
         }

@@ -292,24 +292,26 @@ fn exposure_pct(trades: &[TradeRecord], points: &[EquityPoint]) -> f64 {
     if points.is_empty() {
         return 0.0;
     }
-    let mut diff = vec![0i64; points.len() + 1];
-    for t in trades {
-        let from = points.partition_point(|p| p.time < t.entry_time);
-        let to = match t.exit_time {
-            Some(exit) => points.partition_point(|p| p.time <= exit),
-            None => points.len(),
-        };
-        if from < to {
-            diff[from] += 1;
-            diff[to] -= 1;
-        }
-    }
-    let mut open = 0i64;
-    let mut held = 0usize;
-    for d in diff.iter().take(points.len()) {
-        open += d;
-        if open > 0 {
-            held += 1;
+    // The points each trade was open at, `[from, to)`; the share of points in any of them
+    // (the union of the spans, merged in order: no per-point work or memory).
+    let mut spans: Vec<(usize, usize)> = trades
+        .iter()
+        .filter_map(|t| {
+            let from = points.partition_point(|p| p.time < t.entry_time);
+            let to = match t.exit_time {
+                Some(exit) => points.partition_point(|p| p.time <= exit),
+                None => points.len(),
+            };
+            (from < to).then_some((from, to))
+        })
+        .collect();
+    spans.sort_unstable();
+    let (mut held, mut end) = (0usize, 0usize);
+    for (from, to) in spans {
+        let from = from.max(end);
+        if to > from {
+            held += to - from;
+            end = to;
         }
     }
     held as f64 / points.len() as f64 * 100.0
@@ -983,5 +985,42 @@ mod tests {
         ];
         let d = drawdown(&flat);
         assert_eq!((d.max, d.max_duration_s, d.avg_depth), (0.0, None, None));
+    }
+
+    proptest::proptest! {
+        /// Exposure is the share of points at which some trade is open (entry <= time <=
+        /// exit, or open to the end): the merged spans count exactly those.
+        #[test]
+        fn exposure_counts_the_points_some_trade_is_open_at(
+            gaps in proptest::collection::vec(1i64..5, 1..60),
+            spans in proptest::collection::vec((0i64..200, 0i64..80, proptest::bool::ANY), 0..12),
+        ) {
+            let mut t = 0;
+            let points: Vec<EquityPoint> = gaps
+                .iter()
+                .map(|g| {
+                    t += g;
+                    EquityPoint { time: Timestamp::from_secs(t).unwrap(), equity: 1.0 }
+                })
+                .collect();
+            let trades: Vec<TradeRecord> = spans
+                .iter()
+                .map(|&(entry, len, open)| {
+                    let at = |s: i64| Timestamp::from_secs(s).unwrap().to_string();
+                    let exit = (!open).then(|| at(entry + len));
+                    trade("X", &at(entry), exit.as_deref(), dec!(1), dec!(1), dec!(1), dec!(0), "x")
+                })
+                .collect();
+            let held = points
+                .iter()
+                .filter(|p| {
+                    trades.iter().any(|t| {
+                        t.entry_time <= p.time && t.exit_time.is_none_or(|x| p.time <= x)
+                    })
+                })
+                .count();
+            let want = held as f64 / points.len() as f64 * 100.0;
+            proptest::prop_assert_eq!(exposure_pct(&trades, &points), want);
+        }
     }
 }

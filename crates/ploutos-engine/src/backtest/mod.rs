@@ -8,5 +8,5 @@ mod run;
 mod types;
 
 pub use history::History;
-pub use run::{run, run_bars, run_shared, Run};
+pub use run::{run, run_bars, run_bars_into, run_shared, Bars, Run};
 pub use types::{BacktestResult, EquityPoint, TradeRecord};

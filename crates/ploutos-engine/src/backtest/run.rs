@@ -88,7 +88,10 @@ fn value(terms: &[Term], price: f64) -> f64 {
 }
 
 impl Collector {
-    fn new(engine: &Engine) -> Self {
+    /// A collector for `engine`'s run that writes the equity curve into `equity` (cleared;
+    /// its allocation reused).
+    fn new(engine: &Engine, mut equity: Vec<EquityPoint>) -> Self {
+        equity.clear();
         let first_symbol = engine
             .config()
             .strategies
@@ -99,7 +102,7 @@ impl Collector {
             first_close: None,
             last_close: None,
             trades: Vec::new(),
-            equity: Vec::new(),
+            equity,
             prices: BTreeMap::new(),
             terms: Vec::new(),
         }
@@ -284,7 +287,7 @@ pub fn run_shared<E: Borrow<MarketEvent>>(
     engine.set_words(false);
     engine.set_signal_events(false);
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
-    let mut col = Collector::new(&engine);
+    let mut col = Collector::new(&engine, Vec::new());
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
     let mut n = 0u64;
     for ev in events {
@@ -314,9 +317,40 @@ pub fn run_bars(
     symbol: &Symbol,
     timeframe: Timeframe,
     bars: &[Bar],
+    progress: impl FnMut(u64),
+    shared: Option<&SharedIndicators>,
+    fast_forward: bool,
+) -> Result<Run, EngineError> {
+    let bars = Bars {
+        symbol,
+        timeframe,
+        bars,
+    };
+    run_bars_into(cfg, bars, progress, shared, fast_forward, Vec::new())
+}
+
+/// One symbol's bars at a timeframe (for [`run_bars_into`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Bars<'a> {
+    pub symbol: &'a Symbol,
+    pub timeframe: Timeframe,
+    pub bars: &'a [Bar],
+}
+
+/// [`run_bars`] writing the equity curve into `equity` (cleared first): a caller running
+/// many backtests (the optimizer) hands each the curve of the one before, so the curve's
+/// memory is allocated and faulted in once per thread instead of once per run.
+pub fn run_bars_into(
+    cfg: EngineConfig,
+    Bars {
+        symbol,
+        timeframe,
+        bars,
+    }: Bars<'_>,
     mut progress: impl FnMut(u64),
     shared: Option<&SharedIndicators>,
     fast_forward: bool,
+    equity: Vec<EquityPoint>,
 ) -> Result<Run, EngineError> {
     let event = |bar: &Bar| MarketEvent::Bar {
         symbol: symbol.clone(),
@@ -329,7 +363,7 @@ pub fn run_bars(
     engine.set_words(false);
     engine.set_signal_events(false);
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
-    let mut col = Collector::new(&engine);
+    let mut col = Collector::new(&engine, equity);
     col.equity.reserve_exact(bars.len()); // one point per bar
     ploutos_core::mem::advise_huge_pages(&col.equity);
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
