@@ -50,17 +50,27 @@ impl ClientOrderId {
             }
         }
         let tail = &digits[k..];
-        let mut id = String::with_capacity(36);
+        // Built in place (ASCII only: kept characters are ASCII, others become `_`), then
+        // shared: one allocation.
+        let mut id = [0u8; 36];
+        let mut n = 0;
         for c in prefix.chars().take(36 - 1 - tail.len()) {
             let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
-            id.push(if keep { c } else { '_' });
+            id[n] = if keep { c as u8 } else { b'_' };
+            n += 1;
         }
-        if id.is_empty() {
-            id.push('o');
+        if n == 0 {
+            id[0] = b'o';
+            n = 1;
         }
-        id.push('-');
-        id.extend(tail.iter().map(|&d| char::from(d)));
-        ClientOrderId(Arc::from(id))
+        id[n] = b'-';
+        id[n + 1..n + 1 + tail.len()].copy_from_slice(tail);
+        let len = n + 1 + tail.len();
+        match std::str::from_utf8(&id[..len]) {
+            Ok(s) => ClientOrderId(Arc::from(s)),
+            // Unreachable (ASCII by construction); a valid id all the same.
+            Err(_) => ClientOrderId(Arc::from("o-0")),
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -107,5 +117,13 @@ mod tests {
         assert_eq!(id.as_str().len(), 36);
         assert!(id.as_str().ends_with("-123456"));
         assert!(ClientOrderId::new(id.as_str()).is_ok());
+        // Characters venues refuse (multi-byte ones too) become one `_` each.
+        let id = ClientOrderId::sequential("dé jà/vu", 7);
+        assert_eq!(id.as_str(), "d__j_/vu-7");
+        assert_eq!(ClientOrderId::sequential("", 0).as_str(), "o-0");
+        assert_eq!(
+            ClientOrderId::sequential("ema-cross", u64::MAX).as_str(),
+            "ema-cross-18446744073709551615"
+        );
     }
 }
