@@ -123,7 +123,7 @@ fn market_order_fills_at_the_next_bar_open() {
     assert_eq!(f[0].1.leaves, dec!(0));
     assert_eq!(f[0].1.time, ts(T1));
     assert_eq!(f[0].1.liquidity, Liquidity::Taker);
-    assert_eq!(f[0].1.id, "paper-1");
+    assert_eq!(&*f[0].1.id, "paper-1");
     assert!(b.open_orders().is_empty());
 }
 

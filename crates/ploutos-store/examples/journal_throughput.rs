@@ -46,7 +46,7 @@ fn step(i: u64) -> Vec<JournalEntry> {
     };
     out.push(ev(OrderEvent::Accepted { time }));
     out.push(ev(OrderEvent::Filled(Fill {
-        id: format!("T{i}"),
+        id: format!("T{i}").into(),
         time,
         price,
         quantity: Decimal::new(25, 3),

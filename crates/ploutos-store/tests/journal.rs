@@ -49,7 +49,7 @@ fn order_event(id: &str, event: OrderEvent) -> JournalEntry {
 
 fn fill(id: &str, price: Decimal, qty: Decimal, leaves: Decimal, time: &str) -> Fill {
     Fill {
-        id: id.to_string(),
+        id: id.into(),
         time: t(time),
         price,
         quantity: qty,

@@ -60,7 +60,7 @@ fn batch(b: u64) -> Vec<JournalEntry> {
         };
         out.push(ev(OrderEvent::Accepted { time }));
         out.push(ev(OrderEvent::Filled(Fill {
-            id: format!("f{b}-{i}"),
+            id: format!("f{b}-{i}").into(),
             time,
             price: Decimal::new(230_015, 2),
             quantity: Decimal::new(15, 1),

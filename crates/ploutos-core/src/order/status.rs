@@ -18,6 +18,7 @@
 //! [`OrderError::DuplicateFill`]: ignored, reported, never double counted.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -86,8 +87,9 @@ pub enum Liquidity {
 /// One execution of (part of) an order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fill {
-    /// The venue's trade/execution id: the key for duplicate detection.
-    pub id: String,
+    /// The venue's trade/execution id: the key for duplicate detection (shared: a fill is
+    /// copied into several events).
+    pub id: Arc<str>,
     pub time: Timestamp,
     pub price: Decimal,
     pub quantity: Decimal,
@@ -196,7 +198,7 @@ pub struct Order {
     pub filled_notional: Decimal,
     pub fees: Decimal,
     /// Ids of the fills applied (duplicate detection).
-    pub fill_ids: Vec<String>,
+    pub fill_ids: Vec<Arc<str>>,
     pub created: Timestamp,
     pub updated: Timestamp,
 }
@@ -242,7 +244,7 @@ impl Order {
         if self.fill_ids.contains(&f.id) {
             return Err(OrderError::DuplicateFill {
                 id: id(),
-                fill_id: f.id.clone(),
+                fill_id: f.id.to_string(),
             });
         }
         if f.quantity <= Decimal::ZERO || f.price <= Decimal::ZERO {

@@ -96,7 +96,7 @@ pub(crate) fn fill_row(
     Ok(super::StoredFill {
         seq: cx.seq(),
         fill: Fill {
-            id: text(1)?,
+            id: text(1)?.into(),
             time: Timestamp::from_nanos(time_ns),
             price: cx.decimal("price", &text(6)?)?,
             quantity: cx.decimal("quantity", &text(7)?)?,

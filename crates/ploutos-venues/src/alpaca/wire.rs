@@ -848,7 +848,7 @@ impl TradeUpdate {
             (_, None) => Decimal::ONE,
         };
         Ok(Fill {
-            id,
+            id: id.into(),
             time: self.time()?,
             price,
             quantity,

@@ -174,7 +174,7 @@ fn events_of(
     for f in &o.fills {
         cumulative += f.qty;
         events.push(OrderEvent::Filled(Fill {
-            id: f.trade_id.to_string(),
+            id: f.trade_id.to_string().into(),
             time,
             price: f.price,
             quantity: f.qty,

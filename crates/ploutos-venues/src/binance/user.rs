@@ -169,7 +169,7 @@ pub fn execution_event(
                 (r.quantity - r.cumulative_qty).max(Decimal::ZERO)
             };
             OrderEvent::Filled(Fill {
-                id: r.trade_id.to_string(),
+                id: r.trade_id.to_string().into(),
                 time,
                 price: r.last_price,
                 quantity: r.last_qty,
@@ -239,7 +239,7 @@ mod tests {
         let OrderEvent::Filled(f) = ev else {
             panic!("{ev:?}")
         };
-        assert_eq!(f.id, "55");
+        assert_eq!(&*f.id, "55");
         assert_eq!(f.leaves, Decimal::new(6, 1));
         assert_eq!(f.liquidity, Liquidity::Maker);
         let cancel = TRADE

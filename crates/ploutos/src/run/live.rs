@@ -476,7 +476,7 @@ fn catch_up_events(engine: &Engine, vo: &VenueOrder) -> Vec<OrderEvent> {
         if let Some(avg) = vo.average_price {
             let price = (avg * vo.filled_quantity - mine.filled_notional) / missed;
             evs.push(OrderEvent::Filled(Fill {
-                id: format!("reconcile:{}:{}", vo.venue_id, vo.filled_quantity),
+                id: format!("reconcile:{}:{}", vo.venue_id, vo.filled_quantity).into(),
                 time: now,
                 price: price.round_dp(8),
                 quantity: missed,

@@ -215,7 +215,7 @@ fn parses_trade_stream_messages() {
     assert_eq!(id.as_str(), "4642fd68-d59a-47d7-a9ac-e22f536828d1");
     match ev {
         OrderEvent::Filled(f) => {
-            assert_eq!(f.id, "2f63ea93-423d-4169-b3f6-3fdafc10c418");
+            assert_eq!(&*f.id, "2f63ea93-423d-4169-b3f6-3fdafc10c418");
             assert_eq!(f.quantity, Decimal::new(179086, 2));
             assert_eq!(f.leaves, Decimal::ZERO);
         }
@@ -238,7 +238,7 @@ fn parses_trade_stream_messages() {
         panic!()
     };
     assert_eq!(f.leaves, Decimal::new(6, 0));
-    assert_eq!(f.id, "a5be8f5e-fdfa-41f5-a644-7a74fe947a8f-4");
+    assert_eq!(&*f.id, "a5be8f5e-fdfa-41f5-a644-7a74fe947a8f-4");
     for (event, name) in [
         ("new", "accepted"),
         ("canceled", "cancel"),
