@@ -340,6 +340,10 @@ pub struct Bars<'a> {
 /// [`run_bars`] writing the equity curve into `equity` (cleared first): a caller running
 /// many backtests (the optimizer) hands each the curve of the one before, so the curve's
 /// memory is allocated and faulted in once per thread instead of once per run.
+///
+/// Never inlined: called once per run, and profilers (BENCHMARKS.md counts the run phase with
+/// callgrind's `--toggle-collect`) find it by name.
+#[inline(never)]
 pub fn run_bars_into(
     cfg: EngineConfig,
     Bars {

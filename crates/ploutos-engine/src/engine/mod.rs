@@ -101,7 +101,7 @@ pub struct Engine {
     bar_open: Option<Timestamp>,
     /// Working entry (not reduce-only) orders per strategy and symbol; derived from
     /// `state.open_orders` (rebuilt on restore).
-    open_entries: HashMap<(Arc<str>, Symbol), u32>,
+    open_entries: HashMap<(Arc<str>, Symbol), u32, foldhash::fast::FixedState>,
     /// Whether signals and risk rejections are put in words ([`Engine::set_words`]).
     words: bool,
     /// Whether signals and risk rejections are reported as events
@@ -310,7 +310,7 @@ impl Engine {
             scratch: Vec::new(),
             follow_ups: Vec::new(),
             dirty: Vec::new(),
-            open_entries: HashMap::new(),
+            open_entries: HashMap::default(),
             words: true,
             signal_events: true,
             global: Arc::from(GLOBAL),
