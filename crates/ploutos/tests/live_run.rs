@@ -333,7 +333,17 @@ fn binance_live_killed_mid_run_restores_and_reconciles_without_resending() {
     assert!(second.contains("reconcile: "), "{second}");
     let ids = order_ids(&format!("{first}{second}"));
     assert!(!ids.is_empty(), "orders were sent: {first}{second}");
-    assert_posted(&ids, 1, |id| fake.post_count(id) as u64);
+    // The kill can land after an order was journaled (and printed) but before it left the
+    // process: the restored run finds it open in the journal and not at the broker, closes
+    // it as canceled and says so — it never sends an order twice.
+    let (lost, sent): (Vec<String>, Vec<String>) = ids.into_iter().partition(|id| {
+        second.contains(&format!(
+            "order {id} is open in the journal but not at the broker"
+        ))
+    });
+    assert_posted(&sent, 1, |id| fake.post_count(id) as u64);
+    assert!(lost.len() <= 1, "{lost:?}: {second}");
+    assert_posted(&lost, 0, |id| fake.post_count(id) as u64);
     let (free, locked) = fake.balance("BTC");
     assert_eq!(
         journal_position(dir.path(), "trend", "BTCUSDT"),
