@@ -78,6 +78,13 @@ impl ClientOrderId {
     }
 }
 
+impl From<ClientOrderId> for Arc<str> {
+    /// The id's text, shared (no copy).
+    fn from(id: ClientOrderId) -> Self {
+        id.0
+    }
+}
+
 impl fmt::Display for ClientOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

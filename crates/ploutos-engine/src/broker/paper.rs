@@ -903,7 +903,8 @@ impl PaperBroker {
             let fee = self.config.fees.fee(price, qty, liquidity);
             self.next_fill += 1;
             let fill = Fill {
-                id: fill_id(self.next_fill),
+                // `paper-<n>` (built without the formatting machinery: one per fill).
+                id: ClientOrderId::sequential("paper", self.next_fill).into(),
                 time,
                 price,
                 quantity: qty,
@@ -1002,24 +1003,4 @@ fn day_end(calendar: &NyseCalendar, inst: &Instrument, t: Timestamp) -> Option<T
         AssetClass::Stock => calendar.current_or_next_session(t).map(|(_, c)| c),
         AssetClass::Crypto => Timestamp::from_secs((t.utc_day() + 1) * 86_400),
     }
-}
-
-/// `paper-<n>`, the paper broker's fill ids (built without the formatting machinery: one per
-/// fill of a backtest).
-fn fill_id(n: u64) -> std::sync::Arc<str> {
-    let mut buf = *b"paper-00000000000000000000";
-    let mut k = buf.len();
-    let mut n = n;
-    loop {
-        k -= 1;
-        buf[k] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let digits = buf.len() - k;
-    buf.copy_within(k.., 6);
-    // ASCII by construction.
-    std::sync::Arc::from(std::str::from_utf8(&buf[..6 + digits]).unwrap_or("paper-?"))
 }
