@@ -14,6 +14,7 @@ pub mod consensus;
 pub mod engine;
 pub mod events;
 pub mod exits;
+mod gallop;
 pub mod portfolio;
 pub mod risk;
 pub mod strategy;

@@ -551,9 +551,10 @@ fn optimize_works_on_every_bundled_bar_file() {
 
 #[test]
 fn shared_indicators_and_fast_forward_change_no_optimizer_result() {
-    // The crossover kinds read their averages from series computed once per period; on the
-    // data's own bars (and on 1-day bars aggregated from them, where the shared series do
-    // not apply and every run computes live) the results equal runs that compute everything.
+    // ma-cross reads its averages from series computed once per period (the EMA kinds compute
+    // theirs per run, so for them this checks the fast-forward alone); on the data's own bars
+    // (and on 1-day bars aggregated from them, where the shared series do not apply and every
+    // run computes live) the results equal runs that compute everything.
     let dir = tempfile::tempdir().unwrap();
     for (kind, data, timeframe) in [
         ("ema-cross", "data/samples/btcusdt_binance_1h.csv", None),

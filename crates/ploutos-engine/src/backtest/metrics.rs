@@ -529,16 +529,8 @@ fn day_runs(points: &[EquityPoint]) -> Option<Vec<(i64, usize)>> {
     while i < points.len() {
         let day = points[i].time.as_nanos().div_euclid(DayCache::DAY);
         let end_ns = day.saturating_add(1).saturating_mul(DayCache::DAY);
-        let before = |p: &EquityPoint| p.time.as_nanos() < end_ns;
-        // Every point in [i, lo) is on the day; the one at `hi`, if any, is not.
-        let (mut lo, mut hi, mut step) = (i + 1, i + 1, 1);
-        while hi < points.len() && before(&points[hi]) {
-            lo = hi + 1;
-            hi = lo.saturating_add(step);
-            step = step.saturating_mul(2);
-        }
-        let hi = hi.min(points.len());
-        let end = lo + points[lo..hi].partition_point(before);
+        // Points `..=i` are before the day's end (in time order); gallop to the first after.
+        let end = crate::gallop::partition_from(points, i + 1, |p| p.time.as_nanos() < end_ns);
         runs.push((day, end));
         i = end;
     }

@@ -181,12 +181,7 @@ fn horizon(bars: &[Bar], timeframe: Timeframe, limit: Timestamp) -> usize {
         lo + bars[lo..hi].partition_point(before)
     } else {
         // `bars[..guess]` are all before: gallop forward.
-        let (mut lo, mut step) = (guess, 1);
-        while lo + step <= n && before(&bars[lo + step - 1]) {
-            lo += step;
-            step *= 2;
-        }
-        lo + bars[lo..(lo + step).min(n)].partition_point(before)
+        crate::gallop::partition_from(bars, guess, before)
     }
 }
 
