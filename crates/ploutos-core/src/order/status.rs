@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use thiserror::Error;
 
 use super::request::{OrderRequest, OrderSize};
@@ -197,8 +198,9 @@ pub struct Order {
     /// Sum of price × quantity over the fills.
     pub filled_notional: Decimal,
     pub fees: Decimal,
-    /// Ids of the fills applied (duplicate detection).
-    pub fill_ids: Vec<Arc<str>>,
+    /// Ids of the fills applied (duplicate detection). Most orders fill once: the first id
+    /// is kept inline (no allocation per order); serialized as a list either way.
+    pub fill_ids: SmallVec<[Arc<str>; 1]>,
     pub created: Timestamp,
     pub updated: Timestamp,
 }
@@ -212,7 +214,7 @@ impl Order {
             filled_quantity: Decimal::ZERO,
             filled_notional: Decimal::ZERO,
             fees: Decimal::ZERO,
-            fill_ids: Vec::new(),
+            fill_ids: SmallVec::new(),
             created,
             updated: created,
         }

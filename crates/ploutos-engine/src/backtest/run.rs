@@ -3,6 +3,7 @@
 
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ploutos_core::money::to_f64;
 use ploutos_core::{Bar, Decimal, MarketEvent, Side, Symbol, Timeframe, Timestamp};
@@ -55,6 +56,9 @@ struct Collector {
     prices: BTreeMap<Symbol, f64>,
     /// The valuation's terms (reused).
     terms: Vec<Term>,
+    /// The trades' directions (shared, not one string per trade).
+    long: Arc<str>,
+    short: Arc<str>,
 }
 
 /// One term of the valuation (see [`Collector`]).
@@ -105,6 +109,8 @@ impl Collector {
             equity,
             prices: BTreeMap::new(),
             terms: Vec::new(),
+            long: "long".into(),
+            short: "short".into(),
         }
     }
 
@@ -167,13 +173,12 @@ impl Collector {
             {
                 self.trades.push(TradeRecord {
                     symbol: trade.symbol.clone(),
-                    strategy: strategy.to_string(),
-                    direction: if trade.side == Side::Buy {
-                        "long"
+                    strategy: Arc::clone(strategy),
+                    direction: Arc::clone(if trade.side == Side::Buy {
+                        &self.long
                     } else {
-                        "short"
-                    }
-                    .to_string(),
+                        &self.short
+                    }),
                     entry_time: trade.opened,
                     entry_price: trade.entry_price,
                     exit_time: Some(trade.closed),
@@ -182,7 +187,7 @@ impl Collector {
                     pnl: trade.pnl,
                     fees: trade.fees,
                     return_pct: to_f64(trade.return_pct()),
-                    exit_reason: exit_reason.to_string(),
+                    exit_reason: Arc::clone(exit_reason),
                 });
             }
         }
@@ -443,13 +448,13 @@ fn finish(engine: Engine, col: Collector, initial_equity: f64, n: u64, skimmed: 
             let basis = p.average_price * qty;
             trades.push(TradeRecord {
                 symbol: symbol.clone(),
-                strategy: acct.strategy.to_string(),
+                strategy: Arc::clone(&acct.strategy),
                 direction: if p.quantity > Decimal::ZERO {
                     "long"
                 } else {
                     "short"
                 }
-                .to_string(),
+                .into(),
                 entry_time: p.opened,
                 entry_price: p.average_price,
                 exit_time: None,
@@ -462,7 +467,7 @@ fn finish(engine: Engine, col: Collector, initial_equity: f64, n: u64, skimmed: 
                 } else {
                     to_f64(pnl / basis) * 100.0
                 },
-                exit_reason: "open".to_string(),
+                exit_reason: "open".into(),
             });
         }
     }

@@ -1,5 +1,7 @@
 //! The result of a backtest, serialized as the `--json` document (schema in docs/backtest.md).
 
+use std::sync::Arc;
+
 use ploutos_core::{Decimal, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -9,9 +11,9 @@ use super::metrics::Metrics;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TradeRecord {
     pub symbol: Symbol,
-    pub strategy: String,
+    pub strategy: Arc<str>,
     /// `long` or `short`.
-    pub direction: String,
+    pub direction: Arc<str>,
     pub entry_time: Timestamp,
     pub entry_price: Decimal,
     /// `None` while open at the end of the data.
@@ -26,7 +28,7 @@ pub struct TradeRecord {
     pub return_pct: f64,
     /// `stop_loss`, `take_profit`, `trailing_stop`, `partial_take_profit`, `time_exit`,
     /// `signal`, `panic`, or `open` (still held at the end).
-    pub exit_reason: String,
+    pub exit_reason: Arc<str>,
 }
 
 impl TradeRecord {

@@ -271,8 +271,20 @@ impl PaperBroker {
     /// Submits an order: `Accepted` or `Rejected`, and in live paper mode possibly fills (or
     /// the expiry of an IOC/FOK remainder) at once.
     pub fn submit(&mut self, req: OrderRequest, now: Timestamp, ctx: SubmitCtx) -> Events {
-        let id = req.client_id.clone();
         let mut out = Vec::new();
+        self.submit_into(req, now, ctx, &mut out);
+        out
+    }
+
+    /// [`PaperBroker::submit`] appending its events to `out` (an engine reuses one buffer).
+    pub fn submit_into(
+        &mut self,
+        req: OrderRequest,
+        now: Timestamp,
+        ctx: SubmitCtx,
+        out: &mut Events,
+    ) {
+        let id = req.client_id.clone();
         let accepted = match self.check(req, now, &ctx) {
             Ok(w) => w,
             Err(reason) => {
@@ -283,13 +295,13 @@ impl PaperBroker {
                         reason: reason.to_string(),
                     },
                 ));
-                return out;
+                return;
             }
         };
         let seq = accepted.seq;
         let live_now = !accepted.held && accepted.active_from <= now;
         self.orders.push(accepted);
-        self.emit_seq(seq, OrderEvent::Accepted { time: now }, &mut out);
+        self.emit_seq(seq, OrderEvent::Accepted { time: now }, out);
         if self.config.mode == FillMode::LivePaper && live_now {
             let symbol = self.orders[self.orders.len() - 1].req().symbol.clone();
             match ctx.last_price.or_else(|| self.last_known(&symbol)) {
@@ -302,19 +314,18 @@ impl PaperBroker {
                         t_end: now,
                         scope: Some(seq),
                     };
-                    self.run_path(&symbol, &Path::point(price), &env, &mut out);
+                    self.run_path(&symbol, &Path::point(price), &env, out);
                 }
                 None => {
                     if let Some(idx) = self.index_of_seq(seq) {
                         if self.orders[idx].immediate() {
-                            self.emit(idx, OrderEvent::Expired { time: now }, &mut out);
+                            self.emit(idx, OrderEvent::Expired { time: now }, out);
                         }
                     }
                 }
             }
         }
-        self.finish(now, &mut out);
-        out
+        self.finish(now, out);
     }
 
     /// Cancels an open order: `Canceled` (and `Canceled` for its held children), or
@@ -322,8 +333,14 @@ impl PaperBroker {
     /// `CancelRequested` to its own copy when it asked.
     pub fn cancel(&mut self, id: &ClientOrderId, now: Timestamp) -> Events {
         let mut out = Vec::new();
+        self.cancel_into(id, now, &mut out);
+        out
+    }
+
+    /// [`PaperBroker::cancel`] appending its events to `out`.
+    pub fn cancel_into(&mut self, id: &ClientOrderId, now: Timestamp, out: &mut Events) {
         match self.orders.iter().position(|w| w.id() == id && w.is_open()) {
-            Some(idx) => self.emit(idx, OrderEvent::Canceled { time: now }, &mut out),
+            Some(idx) => self.emit(idx, OrderEvent::Canceled { time: now }, out),
             None => out.push((
                 id.clone(),
                 OrderEvent::CancelRejected {
@@ -332,26 +349,37 @@ impl PaperBroker {
                 },
             )),
         }
-        self.finish(now, &mut out);
-        out
+        self.finish(now, out);
     }
 
     /// A finished bar of `symbol` (`bar.time()` is its open time, `close_time` its end):
     /// expiries due at its open, fills along its path, expiries due by its close.
     pub fn on_bar(&mut self, symbol: &Symbol, bar: &Bar, close_time: Timestamp) -> Events {
         let mut out = Vec::new();
+        self.on_bar_into(symbol, bar, close_time, &mut out);
+        out
+    }
+
+    /// [`PaperBroker::on_bar`] appending its events to `out`.
+    pub fn on_bar_into(
+        &mut self,
+        symbol: &Symbol,
+        bar: &Bar,
+        close_time: Timestamp,
+        out: &mut Events,
+    ) {
         if !decimal_prices(bar) {
-            return out;
+            return;
         }
         self.note_bar(symbol, bar);
         if !self.works_on(symbol) {
-            return out; // nothing works on this symbol: no path to walk
+            return; // nothing works on this symbol: no path to walk
         }
         let prices = [bar.open(), bar.high(), bar.low(), bar.close()].map(price_from_f64);
         let [Some(open), Some(high), Some(low), Some(close)] = prices else {
-            return out;
+            return;
         };
-        self.expire_due(Some(symbol), bar.time(), &mut out);
+        self.expire_due(Some(symbol), bar.time(), out);
         let volume = match (self.config.max_volume_share, price_from_f64(bar.volume())) {
             (Some(share), Some(v)) => Some(v * share),
             (Some(_), None) => Some(Decimal::ZERO),
@@ -365,15 +393,9 @@ impl PaperBroker {
             t_end: close_time,
             scope: None,
         };
-        self.run_path(
-            symbol,
-            &Path::from_ohlc(open, high, low, close),
-            &env,
-            &mut out,
-        );
-        self.expire_due(Some(symbol), close_time, &mut out);
-        self.finish(close_time, &mut out);
-        out
+        self.run_path(symbol, &Path::from_ohlc(open, high, low, close), &env, out);
+        self.expire_due(Some(symbol), close_time, out);
+        self.finish(close_time, out);
     }
 
     /// What [`PaperBroker::on_bar`] remembers of `bars` (the last price and range) when no

@@ -20,6 +20,7 @@ mod state;
 pub use config::{EngineConfig, Execution, StrategyConfig, TradingMode};
 pub use reconcile::{BrokerTruth, Discrepancy};
 pub use state::{key, EngineState, PositionMeta};
+use state::{put, KeyRef};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -844,8 +845,9 @@ impl Engine {
             self.mark_dirty_holders(symbol);
         }
         self.scratch.clear();
-        let evs = self.state.broker.on_bar(symbol, bar, close_time);
-        self.scratch.extend(evs);
+        self.state
+            .broker
+            .on_bar_into(symbol, bar, close_time, &mut self.scratch);
         self.handle_broker_events(out);
         for j in 0..n {
             let i = self.by_symbol[symbol][j];
@@ -1069,19 +1071,30 @@ impl Engine {
                     });
                 }
                 if !same_rule {
-                    let k = self.slots[i].key.clone();
-                    self.state.last_rejection.insert(k, rule);
+                    put(
+                        &mut self.state.last_rejection,
+                        self.slots[i].key.as_str(),
+                        rule,
+                    );
                 }
             }
             Ok(plan) => {
                 // The mark is only kept current for held or ordered symbols: bring it up to
                 // date (a refused entry leaves it: it values nothing).
                 self.state.portfolio.mark(&symbol, price);
-                let k = self.slots[i].key.clone();
-                self.state.last_rejection.remove(&k);
-                self.state.last_signal.insert(k.clone(), bar_time);
-                let meta = self.state.positions.entry(k).or_default();
-                meta.entry_atr = entry_atr;
+                let k = self.slots[i].key.as_str();
+                self.state.last_rejection.remove(k);
+                put(&mut self.state.last_signal, k, bar_time);
+                match self.state.positions.get_mut(k) {
+                    Some(meta) => meta.entry_atr = entry_atr,
+                    None => {
+                        let meta = PositionMeta {
+                            entry_atr,
+                            ..PositionMeta::default()
+                        };
+                        self.state.positions.insert(k.to_owned(), meta);
+                    }
+                }
                 let mut req = self.request(
                     &strategy,
                     &symbol,
@@ -1174,8 +1187,9 @@ impl Engine {
             });
             return;
         }
-        let evs = self.state.broker.submit(req, at, ctx);
-        self.scratch.extend(evs);
+        self.state
+            .broker
+            .submit_into(req, at, ctx, &mut self.scratch);
     }
 
     /// Whether a venue outside the engine executes `strategy`'s orders.
@@ -1251,8 +1265,7 @@ impl Engine {
             });
             return;
         }
-        let evs = self.state.broker.cancel(id, now);
-        self.scratch.extend(evs);
+        self.state.broker.cancel_into(id, now, &mut self.scratch);
     }
 
     /// Closes the strategy's position in `symbol` at market, canceling its exit orders.
@@ -1263,11 +1276,11 @@ impl Engine {
         reason: &str,
         out: &mut Vec<EngineEvent>,
     ) {
-        let k = key(strategy, symbol.as_str());
+        let k = KeyRef::new(strategy, symbol.as_str());
         let exits: Vec<ClientOrderId> = self
             .state
             .positions
-            .get(&k)
+            .get(k.as_str())
             .map(|m| m.exit_orders.clone())
             .unwrap_or_default();
         for id in &exits {
@@ -1312,8 +1325,13 @@ impl Engine {
             Arc::clone(&self.slots[i].strategy),
             self.slots[i].symbol.clone(),
         );
-        let k = key(&strategy, symbol.as_str());
-        let Some(entry) = self.state.positions.get(&k).and_then(|m| m.entry_time) else {
+        let k = KeyRef::new(&strategy, symbol.as_str());
+        let Some(entry) = self
+            .state
+            .positions
+            .get(k.as_str())
+            .and_then(|m| m.entry_time)
+        else {
             return;
         };
         if self.state.portfolio.position(&strategy, &symbol).is_zero() {
@@ -1405,11 +1423,17 @@ impl Engine {
                         }
                     }
                 }
-                let k = key(&req.strategy, req.symbol.as_str());
-                if let Some(m) = self.state.positions.get_mut(&k) {
+                let k = KeyRef::new(&req.strategy, req.symbol.as_str());
+                if let Some(m) = self.state.positions.get_mut(k.as_str()) {
                     m.exit_orders.retain(|x| x != &id);
                 }
             }
+        }
+        // Everything was handled: the buffer goes back for the next batch (one allocation
+        // per engine, not one per batch).
+        if self.scratch.is_empty() {
+            pending.clear();
+            self.scratch = pending;
         }
     }
 
@@ -1459,7 +1483,8 @@ impl Engine {
             cash_after,
             reason: Arc::clone(&req.reason),
         });
-        let k = key(&req.strategy, req.symbol.as_str());
+        let k = KeyRef::new(&req.strategy, req.symbol.as_str());
+        let k = k.as_str();
         if let Some(trade) = effect.closed {
             let loss = trade.is_loss();
             out.push(EngineEvent::TradeClosed {
@@ -1467,7 +1492,7 @@ impl Engine {
                 trade,
                 exit_reason: Arc::clone(&req.reason),
             });
-            self.state.last_exit.insert(k.clone(), fill.time.max(now));
+            put(&mut self.state.last_exit, k, fill.time.max(now));
             for scope in [Arc::clone(&req.strategy), Arc::clone(&self.global)] {
                 let cfg = &self.cfg.breakers;
                 if let Some(change) = self
@@ -1489,7 +1514,7 @@ impl Engine {
             let rest = self
                 .state
                 .positions
-                .remove(&k)
+                .remove(k)
                 .map(|m| m.exit_orders)
                 .unwrap_or_default();
             let saved = std::mem::take(&mut self.scratch);
@@ -1503,12 +1528,15 @@ impl Engine {
             return;
         }
         if effect.opened {
-            let meta = self.state.positions.entry(k.clone()).or_default();
+            let meta = match self.state.positions.get_mut(k) {
+                Some(m) => m,
+                None => self.state.positions.entry(k.to_owned()).or_default(),
+            };
             meta.entry_time = Some(fill.time);
             meta.partial_done = false;
             self.place_exits(req, fill.price, effect.position_after);
         } else if req.reason.as_ref() == "partial_take_profit" {
-            if let Some(m) = self.state.positions.get_mut(&k) {
+            if let Some(m) = self.state.positions.get_mut(k) {
                 m.partial_done = true;
             }
             self.replace_with_trailing(req, effect.position_after);
@@ -1526,8 +1554,12 @@ impl Engine {
         if !slot_exits.has_orders() {
             return;
         }
-        let k = key(&entry.strategy, entry.symbol.as_str());
-        let atr = self.state.positions.get(&k).and_then(|m| m.entry_atr);
+        let k = KeyRef::new(&entry.strategy, entry.symbol.as_str());
+        let atr = self
+            .state
+            .positions
+            .get(k.as_str())
+            .and_then(|m| m.entry_atr);
         let side = if position > Decimal::ZERO {
             Side::Buy
         } else {
@@ -1589,7 +1621,7 @@ impl Engine {
             reqs[0].contingency.one_cancels_other = Some(b);
             reqs[1].contingency.one_cancels_other = Some(a);
         }
-        if let Some(m) = self.state.positions.get_mut(&k) {
+        if let Some(m) = self.state.positions.get_mut(k.as_str()) {
             m.exit_orders.extend(ids);
         }
         self.submit_quiet(reqs);
@@ -1597,11 +1629,11 @@ impl Engine {
 
     /// After a partial take-profit: a trailing stop for what is left.
     fn replace_with_trailing(&mut self, req: &OrderRequest, position: Decimal) {
-        let k = key(&req.strategy, req.symbol.as_str());
+        let k = KeyRef::new(&req.strategy, req.symbol.as_str());
         let exits = self
             .state
             .positions
-            .get(&k)
+            .get(k.as_str())
             .map(|m| m.exit_orders.clone())
             .unwrap_or_default();
         for id in &exits {
@@ -1633,7 +1665,7 @@ impl Engine {
             "trailing_stop",
             Contingency::default(),
         );
-        if let Some(m) = self.state.positions.get_mut(&k) {
+        if let Some(m) = self.state.positions.get_mut(k.as_str()) {
             m.exit_orders.push(r.client_id.clone());
         }
         self.submit_quiet(vec![r]);

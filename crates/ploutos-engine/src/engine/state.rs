@@ -62,3 +62,51 @@ pub fn key(strategy: &str, symbol: &str) -> String {
     k.push_str(symbol);
     k
 }
+
+/// A [`key`] to look up, built on the stack when it fits (nearly always: symbols are at most
+/// 32 bytes), so the order path's look-ups allocate nothing; an owned `String` only for
+/// inserts ([`put`]).
+pub enum KeyRef {
+    Inline { buf: [u8; KeyRef::INLINE], len: u8 },
+    Heap(String),
+}
+
+impl KeyRef {
+    const INLINE: usize = 96;
+
+    pub fn new(strategy: &str, symbol: &str) -> Self {
+        let len = strategy.len() + 1 + symbol.len();
+        if len > Self::INLINE {
+            return KeyRef::Heap(key(strategy, symbol));
+        }
+        let mut buf = [0u8; Self::INLINE];
+        buf[..strategy.len()].copy_from_slice(strategy.as_bytes());
+        buf[strategy.len()] = b'|';
+        buf[strategy.len() + 1..len].copy_from_slice(symbol.as_bytes());
+        KeyRef::Inline {
+            buf,
+            len: len as u8, // len <= INLINE < 256
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Two `str`s joined by an ASCII byte are UTF-8: the check cannot fail (and costs
+            // a few instructions on ~20 ASCII bytes).
+            KeyRef::Inline { buf, len } => {
+                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
+            }
+            KeyRef::Heap(s) => s,
+        }
+    }
+}
+
+/// Sets `map[k] = v`, allocating the key only when it is new.
+pub fn put<V>(map: &mut BTreeMap<String, V>, k: &str, v: V) {
+    match map.get_mut(k) {
+        Some(slot) => *slot = v,
+        None => {
+            map.insert(k.to_owned(), v);
+        }
+    }
+}
