@@ -12,6 +12,7 @@
 //! command is a manual pause of the global scope that only an explicit resume lifts. A day is
 //! the UTC calendar day (the engine passes the NYSE trading day for stock-only setups).
 
+use ploutos_core::money::is_positive;
 use ploutos_core::{Decimal, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -242,7 +243,7 @@ impl BreakerSet {
         let scaled = || equity * hundred;
         let dd = &cfg.max_drawdown_pct;
         if (dd.threshold < hundred || negative)
-            && self.peak_equity > Decimal::ZERO
+            && is_positive(self.peak_equity)
             && scaled() < self.peak_equity * (hundred - dd.threshold)
         {
             let reason = format!(
@@ -255,7 +256,7 @@ impl BreakerSet {
         }
         let dl = &cfg.daily_loss_pct;
         if (dl.threshold < hundred || negative)
-            && self.day_start_equity > Decimal::ZERO
+            && is_positive(self.day_start_equity)
             && scaled() < self.day_start_equity * (hundred - dl.threshold)
         {
             let reason = format!(

@@ -148,7 +148,7 @@ impl OrderRequest {
     pub fn validate(&self) -> Result<(), OrderRequestError> {
         let id = || self.client_id.clone();
         let positive = |field: &'static str, value: Decimal| {
-            if value > Decimal::ZERO {
+            if crate::money::is_positive(value) {
                 Ok(())
             } else {
                 Err(OrderRequestError::NotPositive {

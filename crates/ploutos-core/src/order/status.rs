@@ -222,7 +222,8 @@ impl Order {
 
     /// Average fill price, if anything filled.
     pub fn average_price(&self) -> Option<Decimal> {
-        (self.filled_quantity > Decimal::ZERO).then(|| self.filled_notional / self.filled_quantity)
+        crate::money::is_positive(self.filled_quantity)
+            .then(|| self.filled_notional / self.filled_quantity)
     }
 
     /// Quantity still to fill, when the order was sized by quantity.
@@ -249,7 +250,7 @@ impl Order {
                 fill_id: f.id.to_string(),
             });
         }
-        if f.quantity <= Decimal::ZERO || f.price <= Decimal::ZERO {
+        if !crate::money::is_positive(f.quantity) || !crate::money::is_positive(f.price) {
             return Err(OrderError::BadFill {
                 id: id(),
                 quantity: f.quantity,

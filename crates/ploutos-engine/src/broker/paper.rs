@@ -15,9 +15,9 @@
 //!   from the parent's fill position on the same bar's path; they are canceled when the parent
 //!   closes without filling completely. OCO peers are canceled on the first fill of either.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use ploutos_core::money::{floor_to_step, price_from_f64};
+use ploutos_core::money::{floor_to_step, is_positive, price_from_f64};
 use ploutos_core::order::{
     ClientOrderId, Fill, Liquidity, Order, OrderEvent, OrderKind, OrderRequest, OrderRequestError,
     OrderSize, OrderStatus, TimeInForce,
@@ -25,6 +25,7 @@ use ploutos_core::order::{
 use ploutos_core::{AssetClass, Bar, Instrument, Side, Symbol, Timestamp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use thiserror::Error;
 
 use super::fees::Fees;
@@ -387,7 +388,11 @@ impl PaperBroker {
         };
         let env = PathEnv {
             clamp: Some((low, high)),
-            range: high - low,
+            range: if self.config.slippage.uses_range() {
+                high - low
+            } else {
+                Decimal::ZERO
+            },
             volume,
             t_start: bar.time(),
             t_end: close_time,
@@ -495,7 +500,11 @@ impl PaperBroker {
             });
         }
         let mut req = req;
-        // Prices to the tick.
+        // Prices to the tick (then checked again: a price may round to nothing).
+        let priced = matches!(
+            req.kind,
+            OrderKind::Limit { .. } | OrderKind::Stop { .. } | OrderKind::StopLimit { .. }
+        );
         req.kind = match req.kind {
             OrderKind::Limit { limit } => OrderKind::Limit {
                 limit: inst.round_price(limit),
@@ -509,7 +518,9 @@ impl PaperBroker {
             },
             k => k,
         };
-        req.validate()?;
+        if priced {
+            req.validate()?;
+        }
         let last = ctx.last_price.or_else(|| self.last_known(&req.symbol));
         let reference = match req.kind {
             OrderKind::Limit { limit } | OrderKind::StopLimit { limit, .. } => Some(limit),
@@ -529,7 +540,12 @@ impl PaperBroker {
         } else {
             Liquidity::Maker
         };
-        let range = self.last_range_known(&req.symbol).unwrap_or_default();
+        // The last bar's range, where the slippage model reads it.
+        let range = if self.config.slippage.uses_range() {
+            self.last_range_known(&req.symbol).unwrap_or_default()
+        } else {
+            Decimal::ZERO
+        };
         let slipped = reference.map(|p| {
             if taker {
                 self.config.slippage.apply(p, range, req.side)
@@ -547,7 +563,7 @@ impl PaperBroker {
                     });
                 }
                 let rounded = inst.round_quantity(q);
-                if rounded < inst.min_quantity || rounded <= Decimal::ZERO {
+                if !is_positive(rounded) || rounded < inst.min_quantity {
                     return Err(RejectReason::BelowMinQuantity {
                         quantity: q,
                         step: inst.step_size,
@@ -828,8 +844,9 @@ impl PaperBroker {
         if inst.class == AssetClass::Stock && !self.calendar.is_open(env.t_start) {
             return;
         }
-        // seq → where on the path it starts working.
-        let mut start: BTreeMap<u64, Pos> = self
+        // By seq: where on the path each order starts working, and whether it is done (a
+        // few orders: a sorted inline list, no allocation per walk).
+        let mut start: SmallVec<[(u64, Pos, bool); 4]> = self
             .orders
             .iter()
             .filter(|w| {
@@ -839,14 +856,14 @@ impl PaperBroker {
                     && w.active_from <= env.t_start
                     && env.scope.is_none_or(|s| s == w.seq)
             })
-            .map(|w| (w.seq, Pos::START))
+            .map(|w| (w.seq, Pos::START, false))
             .collect();
-        let mut done: BTreeSet<u64> = BTreeSet::new();
+        start.sort_unstable_by_key(|e| e.0);
         let mut volume_left = env.volume;
         loop {
             let mut best: Option<(Pos, u64, Decimal, Liquidity)> = None;
-            for (&seq, &from) in &start {
-                if done.contains(&seq) {
+            for &(seq, from, done) in &start {
+                if done {
                     continue;
                 }
                 let Some(idx) = self.index_of_seq(seq) else {
@@ -869,7 +886,9 @@ impl PaperBroker {
             let Some((pos, seq, raw, liquidity)) = best else {
                 break;
             };
-            done.insert(seq);
+            if let Ok(k) = start.binary_search_by_key(&seq, |e| e.0) {
+                start[k].2 = true;
+            }
             let Some(idx) = self.index_of_seq(seq) else {
                 continue;
             };
@@ -889,7 +908,7 @@ impl PaperBroker {
                     }
                 }
             };
-            if price <= Decimal::ZERO {
+            if !is_positive(price) {
                 continue;
             }
             // The quantity to fill.
@@ -898,7 +917,7 @@ impl PaperBroker {
                 (Some(q), _) => q,
                 (None, OrderSize::Notional(n)) => {
                     let q = inst.round_quantity(n / price);
-                    if q < inst.min_quantity || q <= Decimal::ZERO {
+                    if !is_positive(q) || q < inst.min_quantity {
                         self.emit(idx, OrderEvent::Canceled { time }, out);
                         continue;
                     }
@@ -918,7 +937,7 @@ impl PaperBroker {
                 continue;
             }
             let qty = available.normalize();
-            if qty <= Decimal::ZERO {
+            if !is_positive(qty) {
                 continue;
             }
             let leaves = (remaining - qty).normalize();
@@ -970,13 +989,16 @@ impl PaperBroker {
                             child.expires_at = day_end(&calendar, &inst, time);
                         }
                         let seq = child.seq;
-                        start.insert(seq, pos);
+                        match start.binary_search_by_key(&seq, |e| e.0) {
+                            Ok(k) => start[k].1 = pos,
+                            Err(k) => start.insert(k, (seq, pos, false)),
+                        }
                     }
                 }
             }
         }
         // After the walk: IOC/FOK remainders expire, stops and trails remember the path.
-        for (&seq, &from) in &start {
+        for &(seq, from, _) in &start {
             let Some(idx) = self.index_of_seq(seq) else {
                 continue;
             };

@@ -18,11 +18,16 @@ pub enum Slippage {
 }
 
 impl Slippage {
+    /// Whether [`Slippage::apply`] reads the bar's range.
+    pub fn uses_range(&self) -> bool {
+        matches!(self, Slippage::RangeShare(_))
+    }
+
     /// The price moved against `side`, before rounding and clamping. `range` is the bar's
     /// high − low.
     pub fn apply(&self, price: Decimal, range: Decimal, side: Side) -> Decimal {
         let amount = match *self {
-            Slippage::Zero => Decimal::ZERO,
+            Slippage::Zero => return price,
             Slippage::Bps(bps) => price * bps / Decimal::from(10_000),
             Slippage::RangeShare(f) => range * f,
         };

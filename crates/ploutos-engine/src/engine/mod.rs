@@ -25,7 +25,7 @@ use state::{put, KeyRef};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use ploutos_core::money::{price_from_f64, to_f64};
+use ploutos_core::money::{is_negative, price_from_f64, to_f64};
 use ploutos_core::order::{
     ClientOrderId, Contingency, Order, OrderEvent, OrderKind, OrderRequest, OrderSize, TimeInForce,
     Trail,
@@ -118,6 +118,10 @@ pub struct Engine {
     /// Whether a venue executes any strategy's orders (false in backtests and replays: the
     /// paper broker's path pays nothing for the venue's).
     any_venue: bool,
+    /// Whether an equity of zero or more can trip a breaker (a drawdown or daily-loss
+    /// threshold under 100%); when not, [`Engine::check_equity`] only notes the peaks of such
+    /// equities, as [`BreakerSet::on_equity`] would.
+    equity_can_trip: bool,
 }
 
 /// How many closed orders [`Engine::on_order_event`] remembers (late news about them is
@@ -270,6 +274,8 @@ impl Engine {
                 });
             }
         }
+        let equity_can_trip = cfg.breakers.max_drawdown_pct.threshold < Decimal::ONE_HUNDRED
+            || cfg.breakers.daily_loss_pct.threshold < Decimal::ONE_HUNDRED;
         let trades_stocks = by_symbol.keys().any(|s| {
             broker
                 .instrument(s)
@@ -315,6 +321,7 @@ impl Engine {
             any_venue,
             trades_stocks,
             bar_open: None,
+            equity_can_trip,
         })
     }
 
@@ -694,7 +701,7 @@ impl Engine {
         cfg.max_drawdown_pct.threshold >= hundred
             && cfg.daily_loss_pct.threshold >= hundred
             && self.state.portfolio.accounts.values().all(|a| {
-                a.cash >= Decimal::ZERO && a.positions.values().all(|p| p.quantity >= Decimal::ZERO)
+                !is_negative(a.cash) && a.positions.values().all(|p| !is_negative(p.quantity))
             })
     }
 
@@ -1689,15 +1696,26 @@ impl Engine {
         let p = &self.state.portfolio;
         let global = Arc::clone(&self.global);
         self.dirty.push(global);
+        // One account: the total is its equity (a sum of one term is that term, bit for bit).
+        let single = p.accounts.len() == 1;
+        let mut single_equity = None;
         for scope in self.dirty.drain(..) {
             let Some(b) = self.state.breakers.get_mut(&scope) else {
                 continue;
             };
             let equity = if &*scope == GLOBAL {
-                p.total_equity()
+                single_equity.unwrap_or_else(|| p.total_equity())
             } else {
-                p.equity_of(&scope).unwrap_or_default()
+                let e = p.equity_of(&scope);
+                if single && e.is_some() {
+                    single_equity = e;
+                }
+                e.unwrap_or_default()
             };
+            if !self.equity_can_trip && !is_negative(equity) {
+                b.note_peak(equity);
+                continue;
+            }
             if let Some(change) = b.on_equity(now, equity, cfg) {
                 out.push(EngineEvent::Breaker {
                     time: now,

@@ -67,35 +67,26 @@ pub fn key(strategy: &str, symbol: &str) -> String {
 /// 32 bytes), so the order path's look-ups allocate nothing; an owned `String` only for
 /// inserts ([`put`]).
 pub enum KeyRef {
-    Inline { buf: [u8; KeyRef::INLINE], len: u8 },
+    Inline(arrayvec::ArrayString<96>),
     Heap(String),
 }
 
 impl KeyRef {
-    const INLINE: usize = 96;
-
     pub fn new(strategy: &str, symbol: &str) -> Self {
-        let len = strategy.len() + 1 + symbol.len();
-        if len > Self::INLINE {
-            return KeyRef::Heap(key(strategy, symbol));
-        }
-        let mut buf = [0u8; Self::INLINE];
-        buf[..strategy.len()].copy_from_slice(strategy.as_bytes());
-        buf[strategy.len()] = b'|';
-        buf[strategy.len() + 1..len].copy_from_slice(symbol.as_bytes());
-        KeyRef::Inline {
-            buf,
-            len: len as u8, // len <= INLINE < 256
+        let mut k = arrayvec::ArrayString::new();
+        let fits = k.try_push_str(strategy).is_ok()
+            && k.try_push('|').is_ok()
+            && k.try_push_str(symbol).is_ok();
+        if fits {
+            KeyRef::Inline(k)
+        } else {
+            KeyRef::Heap(key(strategy, symbol))
         }
     }
 
     pub fn as_str(&self) -> &str {
         match self {
-            // Two `str`s joined by an ASCII byte are UTF-8: the check cannot fail (and costs
-            // a few instructions on ~20 ASCII bytes).
-            KeyRef::Inline { buf, len } => {
-                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
-            }
+            KeyRef::Inline(k) => k.as_str(),
             KeyRef::Heap(s) => s,
         }
     }
