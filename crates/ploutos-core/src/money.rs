@@ -52,10 +52,14 @@ pub fn price_from_f64(x: f64) -> Option<Decimal> {
         }
     }
     if a < 1e15 {
+        // Below 2^51 (m < 2e15) at most one decimal with k fractional digits reads back as
+        // `x` (an ulp of `x` is then under half of 10^-k), so the first found is Display's;
+        // above, two may (826375360407152.2 and .3 are the same double), and the text path
+        // below picks the one Display prints.
         let mut scale = 1.0f64;
         for k in 0..=12u32 {
             let m = round_half_away(x * scale);
-            if m.abs() < 9.0e15 && m / scale == x {
+            if m.abs() < 2.0e15 && m / scale == x {
                 return Some(Decimal::new(m as i64, k));
             }
             scale *= 10.0;
@@ -187,6 +191,18 @@ mod tests {
         assert_eq!(floor_to_step(dec!(0.123456), dec!(0.001)), dec!(0.123));
         assert_eq!(round_to_step(dec!(101.237), dec!(0.05)), dec!(101.25));
         assert_eq!(floor_to_step(dec!(5), Decimal::ZERO), dec!(5));
+    }
+
+    #[test]
+    fn price_from_f64_picks_displays_digits_when_two_read_back() {
+        // 826375360407152.2 and 826375360407152.3 are the same double; Display prints .3.
+        let x: f64 = 826375360407152.3;
+        assert_eq!(x.to_string(), "826375360407152.3");
+        assert_eq!(price_from_f64(x), Some(dec!(826375360407152.3)));
+        assert_eq!(
+            price_from_f64(x).map(|d| d.to_string()),
+            Some(x.to_string())
+        );
     }
 
     proptest::proptest! {

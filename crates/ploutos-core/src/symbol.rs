@@ -10,8 +10,26 @@ use crate::error::CoreError;
 
 /// An instrument name as the venue spells it (`NVDA`, `BTCUSDT`, `BTC/USD`, `BRK.B`).
 /// 1–32 characters from `A-Z a-z 0-9 / - _ . :`. Cloning shares the string (no allocation).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Symbol(Arc<str>);
+
+/// By name; the same shared string compares equal without reading it (the engine's maps look
+/// symbols up with clones of the keys, many times per order).
+impl Ord for Symbol {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl PartialOrd for Symbol {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 const MAX_LEN: usize = 32;
 

@@ -16,8 +16,26 @@ pub struct OrderIdError {
 /// A client order id: 1–36 characters from `A-Z a-z 0-9 . : / _ -`, which both Alpaca and
 /// Binance accept. Ploutos makes them deterministic (`<strategy>-<sequence>`), so a
 /// restarted engine asks the broker about the same ids it used before.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ClientOrderId(Arc<str>);
+
+/// By text; the same shared string compares equal without reading it (the engine's book and
+/// the broker's events share their ids).
+impl Ord for ClientOrderId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl PartialOrd for ClientOrderId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl ClientOrderId {
     /// Validates `s`.

@@ -291,6 +291,7 @@ pub fn run_shared<E: Borrow<MarketEvent>>(
     // Trades and equity are read, not signals.
     engine.set_words(false);
     engine.set_signal_events(false);
+    engine.set_order_events(false);
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let mut col = Collector::new(&engine, Vec::new());
     let mut out: Vec<EngineEvent> = Vec::with_capacity(64);
@@ -371,6 +372,7 @@ pub fn run_bars_into(
     // Trades and equity are read, not signals.
     engine.set_words(false);
     engine.set_signal_events(false);
+    engine.set_order_events(false);
     let initial_equity = to_f64(engine.state().portfolio.total_equity());
     let mut col = Collector::new(&engine, equity);
     col.equity.reserve_exact(bars.len()); // one point per bar

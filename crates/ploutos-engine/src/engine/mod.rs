@@ -108,6 +108,9 @@ pub struct Engine {
     /// Whether signals and risk rejections are reported as events
     /// ([`Engine::set_signal_events`]).
     signal_events: bool,
+    /// Whether orders are reported as `OrderSubmitted` and `OrderUpdate` events
+    /// ([`Engine::set_order_events`]).
+    order_events: bool,
     /// The global breaker scope's name, shared (not allocated per event).
     global: Arc<str>,
     /// With [`Execution::Venue`]: orders and cancels for the venue, in order
@@ -315,6 +318,7 @@ impl Engine {
             open_entries: HashMap::default(),
             words: true,
             signal_events: true,
+            order_events: true,
             global: Arc::from(GLOBAL),
             outbox: Vec::new(),
             recent_closed: std::collections::VecDeque::new(),
@@ -1229,10 +1233,12 @@ impl Engine {
     }
 
     fn submit(&mut self, req: OrderRequest, out: &mut Vec<EngineEvent>) {
-        out.push(EngineEvent::OrderSubmitted {
-            time: self.state.now,
-            order: req.clone(),
-        });
+        if self.order_events {
+            out.push(EngineEvent::OrderSubmitted {
+                time: self.state.now,
+                order: req.clone(),
+            });
+        }
         self.scratch.clear();
         self.send_to_broker(req);
         self.handle_broker_events(out);
@@ -1358,7 +1364,12 @@ impl Engine {
         let mut pending: Vec<(ClientOrderId, OrderEvent)> = std::mem::take(&mut self.scratch);
         let mut i = 0;
         while i < pending.len() {
-            let (id, ev) = pending[i].clone();
+            // Taken, not cloned: handled entries are not read again (a placeholder stays).
+            let id = pending[i].0.clone();
+            let placeholder = OrderEvent::Accepted {
+                time: self.state.now,
+            };
+            let ev = std::mem::replace(&mut pending[i].1, placeholder);
             i += 1;
             let Some(order) = self.state.open_orders.get_mut(&id) else {
                 out.push(EngineEvent::Error {
@@ -1377,14 +1388,16 @@ impl Engine {
             let req = order.request.clone();
             let status = order.status;
             let closed = status.is_closed();
-            out.push(EngineEvent::OrderUpdate {
-                client_id: id.clone(),
-                strategy: Arc::clone(&req.strategy),
-                symbol: req.symbol.clone(),
-                side: req.side,
-                event: ev.clone(),
-                status,
-            });
+            if self.order_events {
+                out.push(EngineEvent::OrderUpdate {
+                    client_id: id.clone(),
+                    strategy: Arc::clone(&req.strategy),
+                    symbol: req.symbol.clone(),
+                    side: req.side,
+                    event: ev.clone(),
+                    status,
+                });
+            }
             if let OrderEvent::Filled(fill) = &ev {
                 self.book_fill(&req, fill, out);
                 // A venue executing separate orders does not know our one-cancels-other
@@ -1682,7 +1695,9 @@ impl Engine {
     /// and are handled by the running loop in `handle_broker_events`.
     fn submit_quiet(&mut self, reqs: Vec<OrderRequest>) {
         for req in reqs {
-            self.follow_ups.push(req.clone());
+            if self.order_events {
+                self.follow_ups.push(req.clone());
+            }
             self.send_to_broker(req);
         }
     }
@@ -1740,6 +1755,14 @@ impl Engine {
     /// refused again for the same reason).
     pub fn set_signal_events(&mut self, on: bool) {
         self.signal_events = on;
+    }
+
+    /// Whether orders are reported as [`EngineEvent::OrderSubmitted`] and
+    /// [`EngineEvent::OrderUpdate`] (the default). Backtests, which read trades and equity,
+    /// turn them off: the same orders and fills ([`EngineEvent::Fill`] and
+    /// [`EngineEvent::TradeClosed`] still come), fewer events built and dropped.
+    pub fn set_order_events(&mut self, on: bool) {
+        self.order_events = on;
     }
 
     /// The panic button: cancels every open order, closes every position at market, and
