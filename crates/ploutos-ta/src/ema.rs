@@ -46,6 +46,22 @@ impl Ema {
         self.k
     }
 
+    /// The last value once warmed up (what the next update continues from): a caller may then
+    /// step the EMA itself, `ema = (x - ema).mul_add(k, ema)` per value, and hand the result
+    /// back with [`Ema::set_warm_value`] — the same state as those updates, bit for bit.
+    pub fn warm_value(&self) -> Option<f64> {
+        (self.seen >= self.period).then_some(self.prev)
+    }
+
+    /// The state after a caller stepped a warm EMA to `value` (see [`Ema::warm_value`]).
+    /// Ignored before the warm-up ends.
+    pub fn set_warm_value(&mut self, value: f64) {
+        if self.seen >= self.period {
+            self.prev = value;
+            self.out = Some(value);
+        }
+    }
+
     /// Feeds one value.
     #[inline]
     pub fn update(&mut self, x: f64) -> Option<f64> {

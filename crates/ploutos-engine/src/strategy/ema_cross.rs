@@ -83,7 +83,25 @@ ploutos_ta::fma_kernel! {
     /// step is a fused multiply-add: a libm call on a baseline x86-64 build, one instruction
     /// with FMA; the same bits either way, a fused multiply-add being correctly rounded).
     fn skim_live(fast: &mut Ema, slow: &mut Ema, bars: &[Bar], quiet: &mut Quiet) -> Skimmed {
-        skim_with(bars, quiet, |x| (fast.update(x), slow.update(x)))
+        let (Some(mut f), Some(mut s)) = (fast.warm_value(), slow.warm_value()) else {
+            return skim_with(bars, quiet, |x| (fast.update(x), slow.update(x)));
+        };
+        // Both warm (nearly every skim): the EMA steps on plain floats, as `Ema::update`
+        // takes them, with the state handed back at the end.
+        let (kf, ks) = (fast.k(), slow.k());
+        let mut taken = (bars.len(), None);
+        for (n, bar) in bars.iter().enumerate() {
+            let close = bar.close();
+            f = (close - f).mul_add(kf, f);
+            s = (close - s).mul_add(ks, s);
+            if !quiet.pass(regime(Some(f), Some(s)), close) {
+                taken = (n, Some((Some(f), Some(s))));
+                break;
+            }
+        }
+        fast.set_warm_value(f);
+        slow.set_warm_value(s);
+        taken
     }
 }
 
