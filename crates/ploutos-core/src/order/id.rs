@@ -55,40 +55,27 @@ impl ClientOrderId {
     /// `<prefix>-<seq>` with the prefix cut to fit 36 characters and cleaned of characters
     /// venues refuse.
     pub fn sequential(prefix: &str, seq: u64) -> Self {
-        // The digits of `seq`, from the back (one string built, no formatting machinery: an
-        // id is made for every order of a backtest).
-        let mut digits = [0u8; 20];
-        let (mut n, mut k) = (seq, digits.len());
-        loop {
-            k -= 1;
-            digits[k] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
+        // Built on the stack, then shared: one allocation (an id is made for every order and
+        // fill of a backtest). `-` and the digits take at most 21 of the 36 bytes.
+        let mut digits = itoa::Buffer::new();
+        let tail = digits.format(seq);
+        let room = 36 - 1 - tail.len();
+        let allowed =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
+        let mut id = arrayvec::ArrayString::<36>::new();
+        if prefix.is_empty() {
+            id.push('o');
+        } else if prefix.len() <= room && prefix.chars().all(allowed) {
+            id.push_str(prefix); // fits: at most `room` bytes
+        } else {
+            // Cut to `room` characters, each kept or replaced by one ASCII byte.
+            for c in prefix.chars().take(room) {
+                id.push(if allowed(c) { c } else { '_' });
             }
         }
-        let tail = &digits[k..];
-        // Built in place (ASCII only: kept characters are ASCII, others become `_`), then
-        // shared: one allocation.
-        let mut id = [0u8; 36];
-        let mut n = 0;
-        for c in prefix.chars().take(36 - 1 - tail.len()) {
-            let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
-            id[n] = if keep { c as u8 } else { b'_' };
-            n += 1;
-        }
-        if n == 0 {
-            id[0] = b'o';
-            n = 1;
-        }
-        id[n] = b'-';
-        id[n + 1..n + 1 + tail.len()].copy_from_slice(tail);
-        let len = n + 1 + tail.len();
-        match std::str::from_utf8(&id[..len]) {
-            Ok(s) => ClientOrderId(Arc::from(s)),
-            // Unreachable (ASCII by construction); a valid id all the same.
-            Err(_) => ClientOrderId(Arc::from("o-0")),
-        }
+        id.push('-');
+        id.push_str(tail); // fits: `room` was left for it
+        ClientOrderId(Arc::from(id.as_str()))
     }
 
     pub fn as_str(&self) -> &str {

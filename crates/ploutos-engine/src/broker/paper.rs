@@ -553,7 +553,9 @@ impl PaperBroker {
                 p
             }
         });
-        // Quantity: whole shares, step, minimums.
+        // Quantity: whole shares, step, minimums (a notional order's at the reference price:
+        // `notional_estimate`).
+        let mut notional_estimate = None;
         let quantity = match req.size {
             OrderSize::Quantity(q) => {
                 if inst.class == AssetClass::Stock && !inst.fractional && !q.fract().is_zero() {
@@ -589,9 +591,9 @@ impl PaperBroker {
                         minimum: inst.min_notional,
                     });
                 }
-                if let Some(p) = slipped.filter(|p| *p > Decimal::ZERO) {
+                if let Some(p) = slipped.filter(|p| is_positive(*p)) {
                     let rounded = inst.round_quantity(n / p);
-                    if rounded < inst.min_quantity || rounded <= Decimal::ZERO {
+                    if !is_positive(rounded) || rounded < inst.min_quantity {
                         return Err(RejectReason::BelowMinQuantity {
                             quantity: n / p,
                             step: inst.step_size,
@@ -599,6 +601,7 @@ impl PaperBroker {
                             minimum: inst.min_quantity,
                         });
                     }
+                    notional_estimate = Some(rounded);
                 }
                 None
             }
@@ -627,12 +630,7 @@ impl PaperBroker {
             }
         }
         // Estimated quantity for the position checks.
-        let est_qty = quantity.or_else(|| match (req.size, slipped) {
-            (OrderSize::Notional(n), Some(p)) if p > Decimal::ZERO => {
-                Some(inst.round_quantity(n / p))
-            }
-            _ => None,
-        });
+        let est_qty = quantity.or(notional_estimate);
         if req.reduce_only && req.contingency.triggered_by.is_none() {
             let pos = ctx.position;
             let q = est_qty.unwrap_or_default();
