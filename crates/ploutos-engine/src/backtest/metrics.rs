@@ -346,7 +346,9 @@ fn drawdown(points: &[EquityPoint]) -> Drawdowns {
     let last = points.len().saturating_sub(1);
     // Comparisons, not `f64::max`, on the hot path: the same results here (`d` is finite; a
     // NaN equity leaves the peak as `max` would), in fewer instructions per point.
-    for (i, p) in points.iter().enumerate() {
+    let mut i = 0;
+    while i < points.len() {
+        let p = &points[i];
         if p.equity > peak {
             peak = p.equity;
         }
@@ -372,6 +374,25 @@ fn drawdown(points: &[EquityPoint]) -> Drawdowns {
             anchor = Some(i);
             depth = f64::max(0.0, d);
         }
+        // The points after it with the same equity, short of the last (flat stretches: no
+        // position): the same peak and drawdown, so the step above would only add `d` to the
+        // sum and count it (at a peak, `d = 0`: only move the anchor).
+        let mut j = i + 1;
+        if d == 0.0 {
+            while j < last && points[j].equity == p.equity {
+                j += 1;
+            }
+            if j > i + 1 {
+                anchor = Some(j - 1);
+            }
+        } else {
+            while j < last && points[j].equity == p.equity {
+                nonzero_sum += d;
+                nonzero += 1;
+                j += 1;
+            }
+        }
+        i = j;
     }
     if durations.is_empty() {
         // backtesting.py then averages the non-zero drawdowns and has no durations.
@@ -1075,6 +1096,84 @@ mod tests {
         ];
         let d = drawdown(&flat);
         assert_eq!((d.max, d.max_duration_s, d.avg_depth), (0.0, None, None));
+    }
+
+    /// [`drawdown`] point by point, as backtesting.py defines it (no stretch skipped).
+    fn drawdown_by_point(points: &[EquityPoint]) -> Drawdowns {
+        let mut peak = f64::NEG_INFINITY;
+        let (mut max, mut depth, mut nonzero_sum, mut nonzero) = (0.0f64, 0.0f64, 0.0, 0usize);
+        let mut anchor: Option<usize> = None;
+        let (mut durations, mut depths) = (Vec::new(), Vec::new());
+        let last = points.len().saturating_sub(1);
+        for (i, p) in points.iter().enumerate() {
+            peak = f64::max(peak, p.equity);
+            let d = 1.0 - p.equity / peak;
+            let d = if d.is_finite() { d } else { 0.0 };
+            max = f64::max(max, d);
+            if d != 0.0 {
+                nonzero_sum += d;
+                nonzero += 1;
+            }
+            depth = f64::max(depth, d);
+            if d == 0.0 || i == last {
+                if let Some(prev) = anchor {
+                    if i > prev + 1 {
+                        let ns = p.time.as_nanos() - points[prev].time.as_nanos();
+                        durations.push(ns as f64 / NANOS_PER_SEC);
+                        depths.push(depth);
+                    }
+                }
+                anchor = Some(i);
+                depth = f64::max(0.0, d);
+            }
+        }
+        Drawdowns {
+            peak,
+            max,
+            max_duration_s: durations.iter().copied().reduce(f64::max),
+            avg_depth: if durations.is_empty() {
+                (nonzero > 0).then(|| nonzero_sum / nonzero as f64)
+            } else {
+                mean(&depths)
+            },
+            avg_duration_s: mean(&durations),
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass drawdown with its flat-stretch skips gives the point-by-point result
+        /// bit for bit (curves with long runs of repeated values, as a backtest's are).
+        #[test]
+        fn drawdown_skips_change_nothing(
+            steps in proptest::collection::vec((0u8..6, 1usize..6), 0..80),
+        ) {
+            let mut points = Vec::new();
+            let mut equity = 100.0;
+            for (k, (step, repeat)) in steps.into_iter().enumerate() {
+                equity = match step {
+                    0 => equity * 1.03,
+                    1 => equity * 0.97,
+                    2 => equity + 0.5,
+                    3 => 100.0,
+                    _ => equity,
+                };
+                for r in 0..repeat {
+                    points.push(EquityPoint {
+                        time: Timestamp::from_secs((k * 10 + r) as i64).unwrap(),
+                        equity,
+                    });
+                }
+            }
+            let (a, b) = (drawdown(&points), drawdown_by_point(&points));
+            let bits = |d: &Drawdowns| (
+                d.peak.to_bits(),
+                d.max.to_bits(),
+                d.max_duration_s.map(f64::to_bits),
+                d.avg_depth.map(f64::to_bits),
+                d.avg_duration_s.map(f64::to_bits),
+            );
+            proptest::prop_assert_eq!(bits(&a), bits(&b));
+        }
     }
 
     proptest::proptest! {
