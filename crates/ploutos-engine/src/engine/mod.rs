@@ -111,6 +111,8 @@ pub struct Engine {
     /// Whether orders are reported as `OrderSubmitted` and `OrderUpdate` events
     /// ([`Engine::set_order_events`]).
     order_events: bool,
+    /// The orders' reasons so far, shared ([`Engine::reason`]).
+    reasons: Vec<Arc<str>>,
     /// The global breaker scope's name, shared (not allocated per event).
     global: Arc<str>,
     /// With [`Execution::Venue`]: orders and cancels for the venue, in order
@@ -319,6 +321,7 @@ impl Engine {
             words: true,
             signal_events: true,
             order_events: true,
+            reasons: Vec::new(),
             global: Arc::from(GLOBAL),
             outbox: Vec::new(),
             recent_closed: std::collections::VecDeque::new(),
@@ -1168,8 +1171,19 @@ impl Engine {
             tif: TimeInForce::Gtc,
             contingency,
             reduce_only,
-            reason: Arc::from(reason),
+            reason: self.reason(reason),
         }
+    }
+
+    /// `reason` shared: the few reasons orders have ("entry", "signal", "stop_loss", …) are
+    /// allocated once per engine, not once per order.
+    fn reason(&mut self, reason: &str) -> Arc<str> {
+        if let Some(r) = self.reasons.iter().find(|r| &***r == reason) {
+            return Arc::clone(r);
+        }
+        let r: Arc<str> = Arc::from(reason);
+        self.reasons.push(Arc::clone(&r));
+        r
     }
 
     /// Books `req` as open and hands it to the broker; the broker's answer goes to
@@ -1385,9 +1399,13 @@ impl Engine {
                 });
                 continue;
             }
-            let req = order.request.clone();
             let status = order.status;
             let closed = status.is_closed();
+            let filled = matches!(ev, OrderEvent::Filled(_));
+            if !closed && !filled && !self.order_events {
+                continue; // applied; nothing to book or report
+            }
+            let req = order.request.clone();
             if self.order_events {
                 out.push(EngineEvent::OrderUpdate {
                     client_id: id.clone(),
