@@ -149,6 +149,31 @@ fn without_signal_events_the_same_trading_happens() {
     assert_eq!(json(&state), json(e.state()));
 }
 
+/// Backtests turn order submission and update events off too: the same fills, closed trades
+/// and every other event in the same order, the same final state.
+#[test]
+fn without_order_events_the_same_trading_happens() {
+    let evs = events();
+    let (all, state) = run(&evs);
+    let mut e = Engine::new(config(), evs[0].time()).unwrap();
+    e.set_order_events(false);
+    let mut out = Vec::new();
+    for ev in &evs {
+        e.on_market_event(ev, &mut out);
+    }
+    let reported = |ev: &&EngineEvent| {
+        matches!(
+            ev,
+            EngineEvent::OrderSubmitted { .. } | EngineEvent::OrderUpdate { .. }
+        )
+    };
+    assert!(all.iter().filter(reported).count() > 40);
+    assert!(!out.iter().any(|ev| reported(&ev)));
+    let rest: Vec<&EngineEvent> = all.iter().filter(|ev| !reported(ev)).collect();
+    assert_eq!(json(&rest), json(&out));
+    assert_eq!(json(&state), json(e.state()));
+}
+
 #[test]
 fn every_fill_is_booked_exactly() {
     let evs = events();
