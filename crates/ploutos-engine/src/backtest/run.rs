@@ -219,7 +219,14 @@ impl Collector {
         self.set_price(symbol, last.close());
         self.load_terms(state, symbol);
         let terms = &self.terms;
-        push_points(&mut self.equity, run, |b| value(terms, b.close()));
+        match *terms.as_slice() {
+            // One account holding only this symbol (a single-strategy backtest): `value`'s
+            // operations for these terms, in its order, without its loop.
+            [Term::Cash(c), Term::Moving(q)] => {
+                push_points(&mut self.equity, run, |b| 0.0 + (c + q * b.close()))
+            }
+            _ => push_points(&mut self.equity, run, |b| value(terms, b.close())),
+        }
     }
 
     /// [`Collector::record`] of bars that moved nothing (no event, nothing held in their
