@@ -124,54 +124,59 @@ fn same_input_same_output_bit_for_bit() {
     assert!(closed > 5, "{closed} round trips");
 }
 
-/// Backtests turn signal and rejection events off: the same decisions, so the same other
-/// events in the same order and the same final state.
-#[test]
-fn without_signal_events_the_same_trading_happens() {
+/// With `quiet` applied to the engine, the events `silenced` picks out (at least `min` of them
+/// in the full run) are not reported, and everything else is: the same other events in the
+/// same order, the same final state.
+fn silencing_changes_nothing_else(
+    quiet: impl FnOnce(&mut Engine),
+    silenced: impl Fn(&EngineEvent) -> bool,
+    min: usize,
+) {
     let evs = events();
     let (all, state) = run(&evs);
     let mut e = Engine::new(config(), evs[0].time()).unwrap();
-    e.set_signal_events(false);
+    quiet(&mut e);
     let mut out = Vec::new();
     for ev in &evs {
         e.on_market_event(ev, &mut out);
     }
-    let reported = |ev: &&EngineEvent| {
-        matches!(
-            ev,
-            EngineEvent::Signal(_) | EngineEvent::RiskRejection { .. }
-        )
-    };
-    assert!(all.iter().filter(reported).count() > 100);
-    assert!(!out.iter().any(|ev| reported(&ev)));
-    let rest: Vec<&EngineEvent> = all.iter().filter(|ev| !reported(ev)).collect();
+    assert!(all.iter().filter(|ev| silenced(ev)).count() > min);
+    assert!(!out.iter().any(&silenced));
+    let rest: Vec<&EngineEvent> = all.iter().filter(|ev| !silenced(ev)).collect();
     assert_eq!(json(&rest), json(&out));
     assert_eq!(json(&state), json(e.state()));
+}
+
+/// Backtests turn signal and rejection events off: the same decisions, so the same other
+/// events in the same order and the same final state.
+#[test]
+fn without_signal_events_the_same_trading_happens() {
+    silencing_changes_nothing_else(
+        |e| e.set_signal_events(false),
+        |ev| {
+            matches!(
+                ev,
+                EngineEvent::Signal(_) | EngineEvent::RiskRejection { .. }
+            )
+        },
+        100,
+    );
 }
 
 /// Backtests turn order submission and update events off too: the same fills, closed trades
 /// and every other event in the same order, the same final state.
 #[test]
 fn without_order_events_the_same_trading_happens() {
-    let evs = events();
-    let (all, state) = run(&evs);
-    let mut e = Engine::new(config(), evs[0].time()).unwrap();
-    e.set_order_events(false);
-    let mut out = Vec::new();
-    for ev in &evs {
-        e.on_market_event(ev, &mut out);
-    }
-    let reported = |ev: &&EngineEvent| {
-        matches!(
-            ev,
-            EngineEvent::OrderSubmitted { .. } | EngineEvent::OrderUpdate { .. }
-        )
-    };
-    assert!(all.iter().filter(reported).count() > 40);
-    assert!(!out.iter().any(|ev| reported(&ev)));
-    let rest: Vec<&EngineEvent> = all.iter().filter(|ev| !reported(ev)).collect();
-    assert_eq!(json(&rest), json(&out));
-    assert_eq!(json(&state), json(e.state()));
+    silencing_changes_nothing_else(
+        |e| e.set_order_events(false),
+        |ev| {
+            matches!(
+                ev,
+                EngineEvent::OrderSubmitted { .. } | EngineEvent::OrderUpdate { .. }
+            )
+        },
+        40,
+    );
 }
 
 #[test]
