@@ -13,15 +13,22 @@ use crate::error::CoreError;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Symbol(Arc<str>);
 
-/// By name; the same shared string compares equal without reading it (the engine's maps look
-/// symbols up with clones of the keys, many times per order).
+/// Shared strings by text, the same allocation equal without reading it: the engine's maps
+/// are looked up with clones of their own keys (symbols, order ids), many times per order.
+#[inline]
+pub(crate) fn cmp_shared(a: &Arc<str>, b: &Arc<str>) -> std::cmp::Ordering {
+    if Arc::ptr_eq(a, b) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
+}
+
+/// By name ([`cmp_shared`]).
 impl Ord for Symbol {
+    #[inline]
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        if Arc::ptr_eq(&self.0, &other.0) {
-            std::cmp::Ordering::Equal
-        } else {
-            self.0.cmp(&other.0)
-        }
+        cmp_shared(&self.0, &other.0)
     }
 }
 

@@ -46,8 +46,14 @@ impl Ema {
         self.k
     }
 
+    /// One step after the warm-up: `fma(x - prev, k, prev)` (see the module docs).
+    #[inline(always)]
+    pub fn step(prev: f64, x: f64, k: f64) -> f64 {
+        (x - prev).mul_add(k, prev)
+    }
+
     /// The last value once warmed up (what the next update continues from): a caller may then
-    /// step the EMA itself, `ema = (x - ema).mul_add(k, ema)` per value, and hand the result
+    /// step the EMA itself with [`Ema::step`] and [`Ema::k`] per value, and hand the result
     /// back with [`Ema::set_warm_value`] — the same state as those updates, bit for bit.
     pub fn warm_value(&self) -> Option<f64> {
         (self.seen >= self.period).then_some(self.prev)
@@ -73,7 +79,7 @@ impl Ema {
             }
             self.prev = self.sum / self.period as f64;
         } else {
-            self.prev = (x - self.prev).mul_add(self.k, self.prev);
+            self.prev = Self::step(self.prev, x, self.k);
         }
         self.out = Some(self.prev);
         self.out

@@ -19,15 +19,11 @@ pub struct OrderIdError {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ClientOrderId(Arc<str>);
 
-/// By text; the same shared string compares equal without reading it (the engine's book and
-/// the broker's events share their ids).
+/// By text (`symbol::cmp_shared`: the engine's book and the broker's events share their ids).
 impl Ord for ClientOrderId {
+    #[inline]
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        if Arc::ptr_eq(&self.0, &other.0) {
-            std::cmp::Ordering::Equal
-        } else {
-            self.0.cmp(&other.0)
-        }
+        crate::symbol::cmp_shared(&self.0, &other.0)
     }
 }
 

@@ -20,7 +20,7 @@ mod state;
 pub use config::{EngineConfig, Execution, StrategyConfig, TradingMode};
 pub use reconcile::{BrokerTruth, Discrepancy};
 pub use state::{key, EngineState, PositionMeta};
-use state::{put, KeyRef};
+use state::{put, update_or_default, KeyRef};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -703,10 +703,7 @@ impl Engine {
     /// (a trip needs a negative equity then) and no equity can go negative (no short
     /// position, no negative cash).
     fn equity_breakers_idle(&self) -> bool {
-        let hundred = Decimal::ONE_HUNDRED;
-        let cfg = &self.cfg.breakers;
-        cfg.max_drawdown_pct.threshold >= hundred
-            && cfg.daily_loss_pct.threshold >= hundred
+        !self.equity_can_trip
             && self.state.portfolio.accounts.values().all(|a| {
                 !is_negative(a.cash) && a.positions.values().all(|p| !is_negative(p.quantity))
             })
@@ -1099,16 +1096,7 @@ impl Engine {
                 let k = self.slots[i].key.as_str();
                 self.state.last_rejection.remove(k);
                 put(&mut self.state.last_signal, k, bar_time);
-                match self.state.positions.get_mut(k) {
-                    Some(meta) => meta.entry_atr = entry_atr,
-                    None => {
-                        let meta = PositionMeta {
-                            entry_atr,
-                            ..PositionMeta::default()
-                        };
-                        self.state.positions.insert(k.to_owned(), meta);
-                    }
-                }
+                update_or_default(&mut self.state.positions, k, |m| m.entry_atr = entry_atr);
                 let mut req = self.request(
                     &strategy,
                     &symbol,
@@ -1566,12 +1554,10 @@ impl Engine {
             return;
         }
         if effect.opened {
-            let meta = match self.state.positions.get_mut(k) {
-                Some(m) => m,
-                None => self.state.positions.entry(k.to_owned()).or_default(),
-            };
-            meta.entry_time = Some(fill.time);
-            meta.partial_done = false;
+            update_or_default(&mut self.state.positions, k, |meta| {
+                meta.entry_time = Some(fill.time);
+                meta.partial_done = false;
+            });
             self.place_exits(req, fill.price, effect.position_after);
         } else if req.reason.as_ref() == "partial_take_profit" {
             if let Some(m) = self.state.positions.get_mut(k) {

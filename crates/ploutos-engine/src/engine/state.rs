@@ -92,6 +92,19 @@ impl KeyRef {
     }
 }
 
+/// Applies `f` to `map[k]`, inserted as the default when missing (the key allocated only
+/// then).
+pub fn update_or_default<V: Default>(
+    map: &mut BTreeMap<String, V>,
+    k: &str,
+    f: impl FnOnce(&mut V),
+) {
+    match map.get_mut(k) {
+        Some(v) => f(v),
+        None => f(map.entry(k.to_owned()).or_default()),
+    }
+}
+
 /// Sets `map[k] = v`, allocating the key only when it is new.
 pub fn put<V>(map: &mut BTreeMap<String, V>, k: &str, v: V) {
     match map.get_mut(k) {

@@ -92,8 +92,8 @@ ploutos_ta::fma_kernel! {
         let mut taken = (bars.len(), None);
         for (n, bar) in bars.iter().enumerate() {
             let close = bar.close();
-            f = (close - f).mul_add(kf, f);
-            s = (close - s).mul_add(ks, s);
+            f = Ema::step(f, close, kf);
+            s = Ema::step(s, close, ks);
             if !quiet.pass(regime(Some(f), Some(s)), close) {
                 taken = (n, Some((Some(f), Some(s))));
                 break;
